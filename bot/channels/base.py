@@ -1,0 +1,119 @@
+"""The channel adapter contract.
+
+A channel knows a transport, not dialogues. It turns platform payloads into
+:class:`~bot.messages.InboundMessage`, hands each to an :class:`InboundSink`,
+and renders :class:`~bot.messages.OutboundMessage` for its platform. It never
+touches stores or the dialogue engine directly.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from types import TracebackType
+from typing import ClassVar, Protocol, Self
+
+from aiohttp import web
+
+from bot.messages import InboundMessage, OutboundMessage
+
+__all__ = ["Channel", "DeliveryState", "DeliveryStatus", "InboundSink", "SendReceipt"]
+
+
+class DeliveryState(StrEnum):
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryStatus:
+    """A platform's report on a message we sent (WhatsApp status webhooks)."""
+
+    channel: str
+    platform_message_id: str
+    state: DeliveryState
+    at: datetime
+    channel_user_id: str | None = None
+    #: Platform error code when ``state`` is FAILED (e.g. WhatsApp 131047).
+    error_code: int | None = None
+    permanent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SendReceipt:
+    """What a successful send returns: the platform's id for the message."""
+
+    platform_message_id: str | None
+
+
+class InboundSink(Protocol):
+    """Where a channel hands what arrives.
+
+    Important:
+        ``accept`` returns only once the message is durably handled (answer
+        stored, replies queued in the outbox). A channel acknowledges the
+        platform's webhook only after that, so a platform retry never loses a
+        message. If it raises, the channel must answer with a status that makes
+        the platform retry (5xx), never 200.
+    """
+
+    async def accept(self, message: InboundMessage) -> None: ...
+
+    async def status(self, update: DeliveryStatus) -> None: ...
+
+
+class Channel(ABC):
+    """One messaging platform.
+
+    Lifecycle: ``initialize`` then ``shutdown`` (or ``async with``). ``send`` is
+    called only by that platform's sender, which owns pacing and retries.
+    """
+
+    name: ClassVar[str]
+
+    async def initialize(self) -> None:
+        """Connect to the platform (e.g. register the webhook). Default: nothing."""
+
+    async def shutdown(self) -> None:
+        """Release connections. Must be safe to call after a failed ``initialize``."""
+
+    def routes(self) -> Sequence[web.AbstractRouteDef]:
+        """aiohttp routes this channel serves on Praatmee's own port (webhooks)."""
+        return ()
+
+    def health(self) -> dict[str, str]:
+        """A small status dict for ``GET /healthz``."""
+        return {"status": "ok"}
+
+    @abstractmethod
+    async def send(self, address: str, message: OutboundMessage) -> SendReceipt:
+        """Deliver one message to ``address``.
+
+        Must only return once the platform accepted the message. Raises
+        :class:`~bot.errors.RetryAfter` when asked to slow down,
+        :class:`~bot.errors.TransientError` on network trouble or 5xx,
+        :class:`~bot.errors.Forbidden` when the recipient cannot be reached any
+        more and :class:`~bot.errors.BadRequest` when the payload was refused.
+        It must not retry by itself.
+        """
+
+    async def __aenter__(self) -> Self:
+        try:
+            await self.initialize()
+        except BaseException:
+            await self.shutdown()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.shutdown()

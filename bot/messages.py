@@ -1,0 +1,118 @@
+"""Messages at the boundary between channels and the conversation runtime.
+
+Channels turn platform payloads into :class:`InboundMessage` and render
+:class:`OutboundMessage`. The engine states choices abstractly (id + label);
+each adapter fits them to its platform (WhatsApp: 3 buttons or a 10-row list,
+Telegram: 64-byte callback data), with a numbered-text fallback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+__all__ = [
+    "Choice",
+    "ChoiceStyle",
+    "Expect",
+    "InboundKind",
+    "InboundMessage",
+    "OutboundMessage",
+]
+
+
+class InboundKind(StrEnum):
+    """What a participant did; set by the channel adapter."""
+
+    TEXT = "text"  # typed text (may be a command such as "/start x" or "stop")
+    CHOICE = "choice"  # pressed a button / picked a list row: ``choice_ids`` is set
+    START = "start"  # opened the conversation, maybe with a deep-link payload
+    UNSUPPORTED = "unsupported"  # photo, voice, sticker, location, contact...: never stored
+    EDITED = "edited"  # edited an earlier message: the stored answer stays
+    BLOCKED = "blocked"  # the participant blocked the bot on the platform
+    UNBLOCKED = "unblocked"
+
+
+class Expect(StrEnum):
+    """What kind of answer an outbound message waits for."""
+
+    NOTHING = "nothing"
+    CHOICE = "choice"
+    MULTI_CHOICE = "multi_choice"
+    TEXT = "text"
+    NUMBER = "number"
+
+
+class ChoiceStyle(StrEnum):
+    """A rendering hint: a scale fits a list on WhatsApp and one row on Telegram."""
+
+    BUTTONS = "buttons"
+    SCALE = "scale"
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One option the participant can pick.
+
+    ``id`` is opaque ASCII of at most 32 characters, so it fits Telegram's
+    64-byte ``callback_data`` together with a short prefix, and never carries
+    the answer text itself.
+    """
+
+    id: str
+    label: str
+
+    def __post_init__(self) -> None:
+        if not self.id or len(self.id) > 32 or not self.id.isascii():
+            raise ValueError(f"choice id must be 1-32 ASCII characters: {self.id!r}")
+        if not self.label:
+            raise ValueError("choice label must not be empty")
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    """One thing a participant sent, normalised.
+
+    ``text`` and ``channel_user_id`` are raw and personal: they live only in
+    memory while this one message is handled. ``message_id`` is the platform's
+    id (Telegram ``update_id``, WhatsApp ``wamid``, a web chat client id) and is
+    what de-duplication keys on.
+    """
+
+    channel: str
+    channel_user_id: str
+    message_id: str
+    received_at: datetime
+    kind: InboundKind
+    text: str | None = None
+    choice_ids: tuple[str, ...] = ()
+    start_payload: str | None = None
+    #: Where replies go (chat id, phone number or BSUID); stored only encrypted.
+    address: str | None = None
+    #: Platform language hint (Telegram ``language_code``), two letters or None.
+    language_hint: str | None = None
+    #: Platform id of the bot message a button belonged to, if known.
+    reply_to: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    """One message from the bot, in abstract form."""
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+    expect: Expect = Expect.NOTHING
+    style: ChoiceStyle = ChoiceStyle.BUTTONS
+    #: Kind of traffic: conversational replies go before bulk prompts.
+    bulk: bool = False
+    #: For WhatsApp outside the 24-hour window: the template to use instead, if any.
+    template: str | None = None
+    template_params: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if not self.text:
+            raise ValueError("outbound text must not be empty")
+        ids = [c.id for c in self.choices]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"duplicate choice ids: {ids}")
