@@ -11,6 +11,7 @@ __all__ = [
     "ConfigError",
     "DialogueError",
     "Forbidden",
+    "OutsideWindow",
     "PraatmeeError",
     "RetryAfter",
     "StoreUnavailable",
@@ -48,8 +49,13 @@ class ChannelError(PraatmeeError):
 class RetryAfter(ChannelError):
     """The platform asked us to slow down; retry after ``retry_after``."""
 
-    def __init__(self, retry_after: timedelta, message: str = "") -> None:
+    def __init__(
+        self, retry_after: timedelta, message: str = "", *, per_recipient: bool = False
+    ) -> None:
         self.retry_after = retry_after
+        #: True when only this recipient is limited (WhatsApp 131056); False pauses
+        #: every send on the platform (Telegram 429, WhatsApp 130429).
+        self.per_recipient = per_recipient
         super().__init__(message or f"retry after {retry_after.total_seconds():g}s")
 
 
@@ -63,3 +69,7 @@ class Forbidden(ChannelError):
 
 class BadRequest(ChannelError):
     """The platform refused the message as malformed: never retry the same payload."""
+
+
+class OutsideWindow(BadRequest):
+    """WhatsApp refused free-form text outside the 24-hour window (131047): use a template."""

@@ -18,9 +18,18 @@ from typing import ClassVar, Protocol, Self
 
 from aiohttp import web
 
+from bot.errors import BadRequest
 from bot.messages import InboundMessage, OutboundMessage
 
-__all__ = ["Channel", "DeliveryState", "DeliveryStatus", "InboundSink", "SendReceipt"]
+__all__ = [
+    "Channel",
+    "DeliveryState",
+    "DeliveryStatus",
+    "InboundSink",
+    "Pacing",
+    "SendReceipt",
+    "TemplateMessage",
+]
 
 
 class DeliveryState(StrEnum):
@@ -51,6 +60,30 @@ class SendReceipt:
     platform_message_id: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Pacing:
+    """A platform's published send limits, which its sender keeps to.
+
+    ``per_recipient_interval`` is the minimum gap between two messages to one
+    recipient; ``per_recipient_burst`` messages may go before the gap applies.
+    """
+
+    overall_per_second: float
+    per_recipient_interval: float
+    per_recipient_burst: int = 1
+    #: Telegram groups: at most this many per minute per group chat (0: no rule).
+    group_per_minute: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateMessage:
+    """A pre-approved template (WhatsApp outside the 24-hour window)."""
+
+    name: str
+    language: str
+    params: tuple[str, ...] = ()
+
+
 class InboundSink(Protocol):
     """Where a channel hands what arrives.
 
@@ -75,6 +108,7 @@ class Channel(ABC):
     """
 
     name: ClassVar[str]
+    pacing: ClassVar[Pacing]
 
     async def initialize(self) -> None:
         """Connect to the platform (e.g. register the webhook). Default: nothing."""
@@ -101,6 +135,10 @@ class Channel(ABC):
         more and :class:`~bot.errors.BadRequest` when the payload was refused.
         It must not retry by itself.
         """
+
+    async def send_template(self, address: str, template: TemplateMessage) -> SendReceipt:
+        """Send a pre-approved template; only platforms with templates override this."""
+        raise BadRequest(f"{self.name} has no template messages")
 
     async def __aenter__(self) -> Self:
         try:
