@@ -1,0 +1,220 @@
+"""Meta webhook payloads → InboundMessage and DeliveryStatus.
+
+Pure: no I/O, so the webhook can check the whole payload before handing on
+anything. Every entry, change, message and status is read, never only ``[0]``.
+
+Identity: ``channel_user_id`` is the business-scoped user id (BSUID,
+``messages[].from_user_id`` / ``contacts[].user_id``) when the payload has one,
+else the phone number (``from`` / ``wa_id``). Since 2026 every webhook carries
+the BSUID and some users (with a username) arrive without a phone number at
+all, so keying on the BSUID keeps one person one key whether or not the number
+is present. The BSUID changes when a user changes phone number; Meta announces
+that with a ``system`` message, which is ignored: the person then starts afresh,
+as with a new phone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.channels.base import DeliveryState, DeliveryStatus
+from bot.messages import InboundKind, InboundMessage
+
+from ._errors import PERMANENT_CODES
+from ._render import strip_choice_id
+from ._settings import Address
+
+__all__ = ["CHANNEL", "ParsedWebhook", "PayloadError", "parse_webhook"]
+
+CHANNEL = "whatsapp"
+
+_STATES = {
+    "sent": DeliveryState.SENT,
+    "delivered": DeliveryState.DELIVERED,
+    "read": DeliveryState.READ,
+    "played": DeliveryState.READ,  # a voice note played has been read
+    "failed": DeliveryState.FAILED,
+}
+
+
+class PayloadError(ValueError):
+    """The payload is not a WhatsApp Business Account messages webhook."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedWebhook:
+    """What one webhook POST carried, in the order Meta sent it."""
+
+    messages: tuple[InboundMessage, ...]
+    statuses: tuple[DeliveryStatus, ...]
+    #: System events, error-only values and changes of other fields.
+    ignored: int
+    #: Changes for a phone_number_id this service does not serve.
+    unknown_numbers: frozenset[str]
+    #: Graph error codes reported in ``value.errors`` (no personal data).
+    error_codes: tuple[int, ...]
+
+
+def parse_webhook(data: object, serves: Callable[[str], bool]) -> ParsedWebhook:
+    """Read a decoded webhook body; raise :class:`PayloadError` on a wrong shape.
+
+    ``serves`` tells whether a ``phone_number_id`` belongs to this service.
+    """
+    body = _mapping(data, "body")
+    if body.get("object") != "whatsapp_business_account":
+        raise PayloadError("object is not whatsapp_business_account")
+    messages: list[InboundMessage] = []
+    statuses: list[DeliveryStatus] = []
+    unknown: set[str] = set()
+    error_codes: list[int] = []
+    ignored = 0
+    for entry in _list(body.get("entry"), "entry", required=True):
+        for change in _list(_mapping(entry, "entry").get("changes"), "changes", required=True):
+            change = _mapping(change, "change")
+            value = _mapping(change.get("value"), "value")
+            if change.get("field") != "messages":
+                ignored += 1
+                continue
+            number = _str(_mapping(value.get("metadata"), "metadata").get("phone_number_id"))
+            if number is None or not number.isdigit():
+                raise PayloadError("metadata.phone_number_id missing")
+            contacts = [_mapping(c, "contact") for c in _list(value.get("contacts"), "contacts")]
+            raw_messages = _list(value.get("messages"), "messages")
+            raw_statuses = _list(value.get("statuses"), "statuses")
+            for error in _list(value.get("errors"), "errors"):
+                code = _mapping(error, "error").get("code")
+                if isinstance(code, int):
+                    error_codes.append(code)
+            if not raw_messages and not raw_statuses:
+                ignored += 1
+            if not serves(number):
+                unknown.add(number)
+                continue
+            for raw in raw_messages:
+                message = _message(_mapping(raw, "message"), number, contacts)
+                if message is None:
+                    ignored += 1
+                else:
+                    messages.append(message)
+            for raw in raw_statuses:
+                status = _status(_mapping(raw, "status"))
+                if status is None:
+                    ignored += 1
+                else:
+                    statuses.append(status)
+    return ParsedWebhook(
+        tuple(messages), tuple(statuses), ignored, frozenset(unknown), tuple(error_codes)
+    )
+
+
+def _message(
+    raw: Mapping[str, Any], number: str, contacts: list[Mapping[str, Any]]
+) -> InboundMessage | None:
+    wamid = _str(raw.get("id"))
+    kind_name = _str(raw.get("type"))
+    if not wamid or not kind_name:
+        raise PayloadError("message without id or type")
+    at = _timestamp(raw.get("timestamp"))
+    user = _user_key(raw, contacts)
+    if kind_name == "system":
+        return None  # number/user-id change notices: see the module docstring
+    context = raw.get("context")
+    reply_to = _str(context.get("id")) if isinstance(context, Mapping) else None
+    kind = InboundKind.UNSUPPORTED
+    text: str | None = None
+    choice_ids: tuple[str, ...] = ()
+    if kind_name == "text":
+        text = _str(_mapping(raw.get("text"), "text").get("body"))
+        kind = InboundKind.TEXT if text else InboundKind.UNSUPPORTED
+    elif kind_name == "interactive":
+        interactive = _mapping(raw.get("interactive"), "interactive")
+        reply = interactive.get(_str(interactive.get("type")) or "")
+        picked = _str(reply.get("id")) if isinstance(reply, Mapping) else None
+        if interactive.get("type") in ("button_reply", "list_reply") and picked:
+            kind, choice_ids = InboundKind.CHOICE, (strip_choice_id(picked),)
+    elif kind_name == "button":
+        button = _mapping(raw.get("button"), "button")
+        payload = _str(button.get("payload"))
+        if payload:
+            kind, choice_ids = InboundKind.CHOICE, (strip_choice_id(payload),)
+        elif _str(button.get("text")):
+            kind, text = InboundKind.TEXT, _str(button.get("text"))
+    elif kind_name == "request_welcome":
+        kind = InboundKind.START
+    return InboundMessage(
+        channel=CHANNEL,
+        channel_user_id=user,
+        message_id=wamid,
+        received_at=at,
+        kind=kind,
+        text=text,
+        choice_ids=choice_ids,
+        address=str(Address(number, user)),
+        reply_to=reply_to,
+    )
+
+
+def _user_key(raw: Mapping[str, Any], contacts: list[Mapping[str, Any]]) -> str:
+    bsuid = _str(raw.get("from_user_id"))
+    phone = _str(raw.get("from"))
+    if not bsuid and phone:
+        for contact in contacts:
+            if contact.get("wa_id") == phone:
+                bsuid = _str(contact.get("user_id"))
+                break
+    user = bsuid or phone
+    if not user:
+        raise PayloadError("message without from or from_user_id")
+    return user
+
+
+def _status(raw: Mapping[str, Any]) -> DeliveryStatus | None:
+    wamid = _str(raw.get("id"))
+    if not wamid:
+        raise PayloadError("status without id")
+    state = _STATES.get(_str(raw.get("status")) or "")
+    at = _timestamp(raw.get("timestamp"))
+    if state is None:
+        return None
+    code: int | None = None
+    for error in _list(raw.get("errors"), "errors"):
+        value = _mapping(error, "error").get("code")
+        if isinstance(value, int):
+            code = value
+            break
+    return DeliveryStatus(
+        channel=CHANNEL,
+        platform_message_id=wamid,
+        state=state,
+        at=at,
+        channel_user_id=_str(raw.get("recipient_user_id")) or _str(raw.get("recipient_id")),
+        error_code=code,
+        permanent=state is DeliveryState.FAILED and code in PERMANENT_CODES,
+    )
+
+
+def _timestamp(value: object) -> datetime:
+    if isinstance(value, str) and value.isdigit():
+        return datetime.fromtimestamp(int(value), UTC)
+    raise PayloadError("timestamp is not a unix time string")
+
+
+def _mapping(value: object, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise PayloadError(f"{what} is not an object")
+    return value
+
+
+def _list(value: object, what: str, *, required: bool = False) -> list[Any]:
+    if value is None and not required:
+        return []
+    if not isinstance(value, list):
+        raise PayloadError(f"{what} is not a list")
+    return value
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
