@@ -1,0 +1,66 @@
+"""A participant's conversation state: small, JSON-serialisable, no raw text ever."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+__all__ = ["Awaiting", "ConversationState"]
+
+STATE_VERSION = 1
+
+
+class Awaiting:
+    """What a free message is taken as, outside a dialogue step."""
+
+    MUNICIPALITY = "municipality"
+    MENU = "menu"
+    TOPIC = "topic"
+    LANGUAGE = "language"
+    CONFIRM_FORGET = "confirm_forget"
+    CONFIRM_STOP = "confirm_stop"
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationState:
+    municipality: str | None = None
+    lang: str = "nl"
+    #: The participant chose a language themselves: detection does not override it.
+    lang_fixed: bool = False
+    dialogue_id: str | None = None
+    step_id: str | None = None
+    awaiting: str | None = None
+    stopped: bool = False
+    completed: tuple[str, ...] = ()
+    #: Turn counter: part of every idempotency key, so a replayed turn repeats its keys.
+    turn: int = 0
+    #: Unix seconds of recent inbound messages and abuse, for the safety policies.
+    recent: tuple[float, ...] = field(default=())
+    abuse: tuple[float, ...] = field(default=())
+    paused_until: float = 0.0
+    group: str | None = None
+    version: int = STATE_VERSION
+
+    def evolve(self, **changes: Any) -> ConversationState:
+        return replace(self, **changes)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, raw: str | bytes | None) -> ConversationState:
+        """Parse stored state; unknown keys (from a newer version) are ignored."""
+        if not raw:
+            return cls()
+        data = json.loads(raw)
+        known = {f for f in cls.__dataclass_fields__}
+        kwargs = {k: v for k, v in data.items() if k in known}
+        for key in ("completed", "recent", "abuse"):
+            if key in kwargs:
+                kwargs[key] = tuple(kwargs[key])
+        return cls(**kwargs)
+
+    @property
+    def in_dialogue(self) -> bool:
+        return self.dialogue_id is not None and self.step_id is not None
