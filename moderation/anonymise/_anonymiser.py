@@ -1,0 +1,73 @@
+"""The :class:`Anonymiser`: runs every detector and resolves overlaps."""
+
+from __future__ import annotations
+
+from moderation.anonymise import _locations, _patterns, _people
+from moderation.anonymise._lexicon import Lexicon, load_lexicon
+from moderation.anonymise._tokens import tokenize
+from moderation.types import PLACEHOLDERS, Redaction, Span
+
+__all__ = ["Anonymiser", "apply_spans"]
+
+#: Placeholders already in a text are skipped, so anonymising twice changes nothing more.
+_PLACEHOLDER_TEXTS = tuple(PLACEHOLDERS.values())
+
+
+def apply_spans(text: str, spans: tuple[Span, ...]) -> str:
+    """Replace each span of ``text`` by its placeholder; spans must not overlap."""
+    out: list[str] = []
+    pos = 0
+    for span in sorted(spans):
+        out.append(text[pos : span.start])
+        out.append(PLACEHOLDERS[span.type])
+        pos = span.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _placeholder_ranges(text: str) -> list[tuple[int, int]]:
+    ranges = []
+    for ph in _PLACEHOLDER_TEXTS:
+        start = text.find(ph)
+        while start >= 0:
+            ranges.append((start, start + len(ph)))
+            start = text.find(ph, start + 1)
+    return ranges
+
+
+def _resolve(tiers: list[list[Span]], blocked: list[tuple[int, int]]) -> tuple[Span, ...]:
+    """Keep spans tier by tier (earlier tiers win), longest first within a tier; no overlaps."""
+    taken: list[tuple[int, int]] = list(blocked)
+    kept: list[Span] = []
+    for tier in tiers:
+        for span in sorted(set(tier), key=lambda s: (-(s.end - s.start), s.start)):
+            if span.end <= span.start or any(span.start < e and s < span.end for s, e in taken):
+                continue
+            taken.append((span.start, span.end))
+            kept.append(span)
+    return tuple(sorted(kept))
+
+
+class Anonymiser:
+    """Dutch-first detector of personal data. Build once (loads the lists); thread-safe after."""
+
+    __slots__ = ("_lex",)
+
+    def __init__(self, lexicon: Lexicon | None = None) -> None:
+        self._lex = lexicon if lexicon is not None else load_lexicon()
+
+    def find(self, text: str) -> tuple[Span, ...]:
+        """Spans of personal data in ``text``, sorted and non-overlapping."""
+        lex = self._lex
+        tokens = tokenize(text)
+        patterns = [span for detect in _patterns.PATTERN_DETECTORS for span in detect(text)]
+        structured = [*_locations.addresses(text, tokens, lex), *_locations.institutions(text, tokens, lex)]
+        persons = [*_people.people(text, tokens, lex), *_people.initials(text, lex)]
+        located = list(_locations.places(text, tokens, lex))
+        ages = list(_people.ages(text, persons))
+        return _resolve([patterns, structured, ages, persons, located], _placeholder_ranges(text))
+
+    def anonymise(self, text: str) -> Redaction:
+        """The text with every span replaced by its placeholder, and the spans."""
+        spans = self.find(text)
+        return Redaction(text=apply_spans(text, spans), spans=spans)

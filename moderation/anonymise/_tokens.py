@@ -1,0 +1,31 @@
+"""Word tokens with offsets: the unit the list- and cue-based detectors work on."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["Token", "tokenize"]
+
+# Letters (any script) with inner apostrophes/hyphens ("nieuw-west", "al-hassan"), or a number.
+# An apostrophe joins only short clitics ("m'n", "z'n"); "zaandam'da" splits so the place stands alone.
+_TOKEN = re.compile(r"(?:[^\W\d_]{1,2}['’](?=[^\W\d_]))?[^\W\d_]+(?:-[^\W\d_]+)*|\d+")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One word or number of the message; ``low`` is its lower-case form."""
+
+    start: int
+    end: int
+    text: str
+    low: str
+
+    @property
+    def is_number(self) -> bool:
+        return self.text.isdigit()
+
+
+def tokenize(text: str) -> list[Token]:
+    """Tokens in order; punctuation, emoji and spaces are skipped (their offsets stay correct)."""
+    return [Token(m.start(), m.end(), m.group(), m.group().lower()) for m in _TOKEN.finditer(text)]
