@@ -40,6 +40,8 @@ NOW = datetime(2026, 3, 2, 16, 0, tzinfo=UTC)
 #: WhatsApp cuts button titles at 20 characters and shows at most 10 list rows.
 MAX_LABEL = 20
 MAX_ROWS = 10
+#: Dialogue titles are rows in the topic menu: WhatsApp cuts list rows at 24.
+MAX_MENU_TITLE = 24
 #: Official words and words that name a group (les 9, 10): never in what a participant reads.
 FORBIDDEN_WORDS = re.compile(
     r"participatiewet|belanghebbend|voorziening|beschikking|indicatie|cli[eë]nt|zorgaanbieder|"
@@ -135,6 +137,8 @@ def test_no_official_or_labelling_words(path: Path) -> None:
 @pytest.mark.parametrize("path", SHIPPED, ids=_ids(SHIPPED))
 def test_buttons_fit_whatsapp(path: Path) -> None:
     d = _load(path)
+    for lang in d.languages:
+        assert len(d.title.get(lang)) <= MAX_MENU_TITLE, "the title is a row in the topic menu"
     for s in d.questions:
         for lang in d.languages:
             message = render_step(d, s, lang)
