@@ -1,0 +1,177 @@
+"""One contract for the SQL stores, run on SQLite and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Connection, select, text
+
+from bot.stores.sql import (
+    BULK,
+    AddressBook,
+    AnswerRecord,
+    Database,
+    InsightStore,
+    Outbox,
+    OutboxItem,
+    iso_week,
+)
+from bot.stores.sql.tables import metadata
+
+T0 = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/insights.sqlite"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    database = await Database.open(url)
+    yield database
+    await database.close()
+
+
+def _answer(key: str, pseudonym: str = "p1", municipality: str = "velsen", **kw: object) -> AnswerRecord:
+    base: dict[str, object] = dict(
+        idempotency_key=key, pseudonym=pseudonym, municipality=municipality, domain="jeugd",
+        dialogue_id="proef", step_id="q1", step_type="single_choice", lang="nl",
+        answered_at=T0, option_ids=("bus",),
+    )
+    base.update(kw)
+    return AnswerRecord(**base)  # type: ignore[arg-type]
+
+
+async def test_schema_matches_models_after_migration(db: Database) -> None:
+    def diff(conn: Connection) -> list[object]:
+        return compare_metadata(MigrationContext.configure(conn), metadata)
+
+    async with db.engine.connect() as conn:
+        assert await conn.run_sync(diff) == []
+
+
+async def test_migrating_twice_changes_nothing(db: Database) -> None:
+    await db.upgrade()
+    async with db.engine.connect() as conn:
+        version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one()
+    assert version == "0001"
+
+
+async def test_answers_are_idempotent_and_carry_week(db: Database) -> None:
+    store = InsightStore(db)
+    assert await store.add_answer(_answer("k1"))
+    assert not await store.add_answer(_answer("k1"))
+    assert await store.add_answer(_answer("k2", municipality="heemskerk"))
+    assert await store.count_answers() == 2
+    assert await store.count_answers("velsen") == 1
+    assert iso_week(T0) == "2026-W47"
+
+
+async def test_enrol_updates_language_and_keeps_municipality(db: Database) -> None:
+    store = InsightStore(db)
+    await store.enrol("p1", "webchat", "velsen", "nl", T0)
+    await store.enrol("p1", "webchat", None, "en", T0 + timedelta(minutes=1))
+    p = await store.participant("p1")
+    assert p is not None and p.municipality == "velsen" and p.lang == "en"
+    assert p.last_inbound_at == T0 + timedelta(minutes=1)
+    await store.mark_unreachable("p1")
+    p = await store.participant("p1")
+    assert p is not None and p.unreachable and not p.active
+
+
+async def test_erase_leaves_nothing_linked(db: Database) -> None:
+    store, book, box = InsightStore(db), AddressBook(db), Outbox(db)
+    for who in ("p1", "p2"):
+        await store.enrol(who, "webchat", "velsen", "nl", T0)
+        await store.add_answer(_answer(f"a-{who}", pseudonym=who, text="[NAAM] zegt hoi"))
+        await store.add_completion(f"c-{who}", who, "velsen", "jeugd", "proef", T0)
+        await store.add_topic(f"t-{who}", who, "velsen", "meer bankjes", "nl", T0)
+        await book.put(who, "webchat", "sealed", T0)
+        await box.enqueue([OutboxItem(f"o-{who}", "webchat", "sealed", "{}", T0, who)], T0)
+    deleted = await store.erase("p1")
+    assert deleted >= 6
+    async with db.engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            if "pseudonym" in table.c:
+                rows = (await conn.execute(select(table).where(table.c.pseudonym == "p1"))).all()
+                assert rows == [], table.name
+    assert await store.participant("p2") is not None
+
+
+async def test_addresses_roundtrip(db: Database) -> None:
+    book = AddressBook(db)
+    assert await book.get("p1") is None
+    await book.put("p1", "telegram", "sealed-1", T0)
+    await book.put("p1", "telegram", "sealed-2", T0)
+    assert await book.get("p1") == ("telegram", "sealed-2")
+
+
+async def test_outbox_claims_due_rows_conversational_first(db: Database) -> None:
+    box = Outbox(db)
+    items = [
+        OutboxItem("bulk", "telegram", "a", '{"n":1}', T0, "p1", BULK),
+        OutboxItem("reply", "telegram", "a", '{"n":2}', T0 + timedelta(seconds=1), "p1"),
+        OutboxItem("later", "telegram", "a", '{"n":3}', T0 + timedelta(hours=1), "p1"),
+    ]
+    assert await box.enqueue(items, T0) == 3
+    assert await box.enqueue(items[:1], T0) == 0
+    claimed = await box.claim(T0 + timedelta(seconds=5), 10, timedelta(seconds=30))
+    assert [r.idempotency_key for r in claimed] == ["reply", "bulk"]
+    assert await box.claim(T0 + timedelta(seconds=6), 10, timedelta(seconds=30)) == []
+    assert await box.next_due() == T0 + timedelta(hours=1)
+
+
+async def test_outbox_lease_expiry_makes_rows_claimable_again(db: Database) -> None:
+    box = Outbox(db)
+    await box.enqueue([OutboxItem("k", "webchat", "a", "{}", T0, "p1")], T0)
+    first = await box.claim(T0, 10, timedelta(seconds=30))
+    assert len(first) == 1
+    again = await box.claim(T0 + timedelta(seconds=31), 10, timedelta(seconds=30))
+    assert [r.id for r in again] == [first[0].id] and again[0].attempts == 2
+
+
+async def test_outbox_delivered_retry_failed(db: Database) -> None:
+    box = Outbox(db)
+    await box.enqueue(
+        [OutboxItem(k, "whatsapp", "sealed", "{}", T0, "p1") for k in ("a", "b", "c")], T0
+    )
+    a, b, c = await box.claim(T0, 10, timedelta(seconds=30))
+    await box.delivered(a, "wamid.1", T0)
+    await box.retry(b, T0 + timedelta(seconds=10), "429")
+    await box.failed(c, "blocked", T0, code=131026)
+    assert await box.pending() == 1
+    assert await box.claim(T0 + timedelta(seconds=5), 10, timedelta(seconds=30)) == []
+    (again,) = await box.claim(T0 + timedelta(seconds=10), 10, timedelta(seconds=30))
+    assert again.idempotency_key == "b"
+    assert await box.log_status("whatsapp", "wamid.1", "read", T0) == "p1"
+
+
+async def test_outbox_concurrent_claims_never_share_a_row(db: Database) -> None:
+    box = Outbox(db)
+    await box.enqueue([OutboxItem(f"k{i}", "telegram", "a", "{}", T0, f"p{i}") for i in range(60)], T0)
+
+    async def worker() -> list[int]:
+        got: list[int] = []
+        while rows := await box.claim(T0, 7, timedelta(seconds=30)):
+            got += [r.id for r in rows]
+        return got
+
+    results = await asyncio.gather(*(worker() for _ in range(4)))
+    all_ids = [i for r in results for i in r]
+    assert len(all_ids) == 60 and len(set(all_ids)) == 60
+
+
+async def test_drop_pending_for_participant(db: Database) -> None:
+    box = Outbox(db)
+    await box.enqueue(
+        [OutboxItem("x1", "telegram", "a", "{}", T0, "p1"), OutboxItem("x2", "telegram", "a", "{}", T0, "p2")],
+        T0,
+    )
+    assert await box.drop_pending("p1") == 1
+    assert [r.pseudonym for r in await box.claim(T0, 10, timedelta(seconds=1))] == ["p2"]
