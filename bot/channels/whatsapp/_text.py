@@ -124,14 +124,16 @@ def split_text(text: str, limit: int) -> list[str]:
 
 
 def _break_at(prefix: str, following: str) -> int:
-    if following.isspace():
-        return len(prefix)
+    """Where to end a chunk of ``prefix``; ``following`` is the next character."""
     half = len(prefix) // 2
     for candidate in (prefix.rfind("\n\n"), prefix.rfind("\n")):
         if candidate >= half:
             return candidate + 1
-    sentence_ends = [m.end() for m in _SENTENCE_END.finditer(prefix)]
+    window = prefix + following  # a sentence may end exactly at the limit
+    sentence_ends = [min(m.end(), len(prefix)) for m in _SENTENCE_END.finditer(window)]
     if sentence_ends and sentence_ends[-1] >= half:
         return sentence_ends[-1]
+    if following.isspace():
+        return len(prefix)
     space = max((i for i, ch in enumerate(prefix) if ch.isspace()), default=-1)
     return space + 1 if space > 0 else len(prefix)
