@@ -12,7 +12,7 @@ __all__ = ["ARABIZI", "LEXICON", "OTHER", "UNIVERSAL"]
 #: Tokens every language here uses in chat: they carry no language (langid guidelines).
 UNIVERSAL: frozenset[str] = frozenset(
     """
-    ok oke oké okay okey okk okok k kk kay hey heyy heyyy hei hoii yo yoo bro broo bruh wow omg
+    ok oke oké okay okey okk okok k kk kay hey heyy heyyy yo yoo bro broo bruh wow omg
     hmm hmmm hm mm mmm pff pfff pf uh uhm ehm eh ah oh ohh oeh huh lol lool lmao lmfao rofl xd
     xdd haha hahaha hahahaha hehe hihi jaja jajaja wallah wallahi inshallah inshalla insha'allah
     mashallah hamdullah alhamdulillah bismillah habibi yalla sorry sry top nice cool super
@@ -100,6 +100,8 @@ ARABIZI: frozenset[str] = frozenset(
     shu shou chou chno chnou wesh kifak kifek kifik keef kif ana enta enti ente mesh mish
     mafi mafish fahem fahma bghit bghina nhder nahki ahki bdi baddi biddi wahed wa7ed m3a
     ma3 chi shi ya khay khouya akhi ukhti bezaf bzaf kteer kter shukran shokran
-    choukran aywa la2 eh da dah keda ezay ezayak lesh leh ween fen fin ghir walakin
+    choukran aywa la2 eh da dah keda ezay ezayak lesh leh ween fen fin ghir walakin walo
+    fhemt fhamt fhmt kayn makayn daba wakha safi zwin dyali dyal hna hada hadchi bghit
+    3lach chkoun kifash kidayr labas
     """.split()
 )
