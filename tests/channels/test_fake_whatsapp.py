@@ -309,6 +309,7 @@ async def test_sender_signs_exact_bytes_with_escaped_non_ascii() -> None:
         await sender.post(payload, signature="bad")
         assert receiver.headers[1] is None and receiver.headers[2] != receiver.headers[0]
         status, query = await sender.handshake("t0k3n")
+        assert status == 200
         assert json.loads(query) == {"hub.mode": "subscribe", "hub.challenge": "1158201444",
                                      "hub.verify_token": "t0k3n"}
     finally:

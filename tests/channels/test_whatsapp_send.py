@@ -155,7 +155,8 @@ async def test_multi_choice_asks_for_numbers(wa: WhatsAppHarness) -> None:
 
 
 async def test_clashing_button_titles_fall_back_to_a_list(wa: WhatsAppHarness) -> None:
-    same_start = (Choice("a", "Ik ben het helemaal eens"), Choice("b", "Ik ben het helemaal oneens"))
+    same_start = (Choice("a", "Ik ben het helemaal eens"),
+                  Choice("b", "Ik ben het helemaal oneens"))
     await wa.channel.send(TO_ANNE, OutboundMessage("Eens?", same_start))
     rows = interactive(wa)["action"]["sections"][0]["rows"]
     assert {r["title"] for r in rows} == {"Ik ben het helemaal eens", "Ik ben het helemaal"}

@@ -10,7 +10,6 @@ code to trust than the adapter layer around a large SDK.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import aiohttp
@@ -74,7 +73,7 @@ class GraphClient:
                     answer: object = await response.json(content_type=None)
                 except ValueError:
                     answer = None
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (aiohttp.ClientError, TimeoutError) as exc:
             raise TransientError(f"WhatsApp {context}: {type(exc).__name__}") from exc
         if 200 <= status < 300 and isinstance(answer, dict):
             return answer

@@ -16,7 +16,7 @@ __all__ = ["cut", "graphemes", "shorten", "split_text", "width"]
 
 _ZWJ = "\u200d"
 _ELLIPSIS = "…"
-_SENTENCE_END = re.compile(r"[.!?…][)\"'»”’]*\s+")
+_SENTENCE_END = re.compile(r"[.!?…][)\"'\u00bb\u201d\u2019]*\s+")
 
 
 def width(text: str) -> int:
