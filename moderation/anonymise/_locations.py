@@ -189,7 +189,7 @@ def _name_after(tokens: list[Token], j: int, text: str, lex: Lexicon, need_artic
 def institutions(text: str, tokens: list[Token], lex: Lexicon) -> Iterator[Span]:
     for i, tok in enumerate(tokens):
         for end, phrase in _ngrams(tokens, text, i):
-            if end - i > 1 and phrase in lex.institutions:
+            if phrase in lex.institutions and (end - i > 1 or not lex.is_word(phrase)):
                 yield Span(tok.start, tokens[end - 1].end, "SCHOOL_OR_INSTITUTION")
                 break
         if tok.low in _KIND_ALWAYS_NAMED or tok.low in _KIND_NEEDS_ARTICLE:

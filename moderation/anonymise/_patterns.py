@@ -20,7 +20,12 @@ __all__ = ["PATTERN_DETECTORS"]
 
 _I = re.IGNORECASE
 
-EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?![\w-])", _I)
+# Local part as RFC 5322 allows it (atext and dots), domain labels, a TLD (IDN "xn--" too).
+EMAIL = re.compile(
+    r"(?<![\w.!#$%&'*+/=?^`{|}~-])[\w!#$%&'*+/=?^`{|}~-]+(?:\.[\w!#$%&'*+/=?^`{|}~-]+)*"
+    r"@(?:[\w-]+\.)+[a-z][a-z0-9-]*[a-z0-9](?![\w-])",
+    _I,
+)
 
 # A URL is personal when it points somewhere specific: a path, a subdomain or an explicit
 # scheme/www. Bare domains ("113.nl", "bol.com") are general sites and stay.
@@ -36,6 +41,7 @@ _GENERIC_HOSTS = frozenset({"www", "m", "nl", "en"})
 _PHONE_CANDIDATE = re.compile(
     r"(?<![\w+/.(-])(?:(?:\+|00)[1-9]|0|\(0)(?:\d{1,4}\)[\s.-]?)?(?:[\s.-]?\(?\d\)?){6,13}(?![\w/-]|[.,]\d)"
 )
+_IBAN_HEAD = re.compile(r"[a-z]{2}\d{2}\s?[a-z]{4}\s?$", re.IGNORECASE)
 _SERVICE = re.compile(r"^(?:\+31|0031)?0?(?:800|900|906|909|14\d{2,3}$|112$|113$)")
 
 _IBAN = re.compile(r"(?<![\w-])[a-z]{2}\d{2}(?:[ ]?[a-z0-9]{4}){3,7}(?:[ ]?[a-z0-9]{1,3})?(?![\w-])", _I)
@@ -97,8 +103,8 @@ _BIRTH_CUE = re.compile(
     _I,
 )
 _BIRTH_YEAR = re.compile(
-    r"\b(?:ik ben|ben ik|hij is|zij is|ze is|geboren in|bouwjaar|geboortejaar|born in)\s+(?:van\s+|in\s+)?"
-    r"(?P<v>(?:19|20)\d{2}|'?\d{2})\b(?![.,:/-]\d)(?!\s?(?:euro|jaar|uur|keer|x))",
+    r"\b(?:(?:ik ben|ben ik|hij is|zij is|ze is)\s+van\s+(?P<a>(?:19|20)?\d{2})"
+    r"|(?:geboren in|bouwjaar|geboortejaar:?|born in)\s+(?P<b>(?:19|20)\d{2}))\b(?![.,:/-]\d)(?!\s?(?:euro|jaar|uur|keer|x))",
     _I,
 )
 #: Dates with a year this far back are birth dates, not appointments or letters.
@@ -164,6 +170,9 @@ def phones(text: str) -> Iterator[Span]:
     pos = 0
     while (m := _PHONE_CANDIDATE.search(text, pos)) is not None:
         raw = m.group().rstrip(" .-")
+        if _IBAN_HEAD.search(text, 0, m.start()):
+            pos = m.end()  # the digits of an IBAN (valid or not) are not a phone number
+            continue
         # A run of digits may hold two numbers ("06 1234 5678 06 8765 4321"): shorten from the end.
         while raw and not _valid_phone(raw):
             cut = max(raw.rfind(" "), raw.rfind("-"), raw.rfind("."))
@@ -242,7 +251,8 @@ def dates_of_birth(text: str) -> Iterator[Span]:
         if cued or old:
             yield Span(m.start(), m.end(), "DATE_OF_BIRTH")
     for m in _BIRTH_YEAR.finditer(text):
-        yield Span(m.start("v"), m.end("v"), "DATE_OF_BIRTH")
+        group = "a" if m.group("a") else "b"
+        yield Span(m.start(group), m.end(group), "DATE_OF_BIRTH")
 
 
 def handles(text: str) -> Iterator[Span]:

@@ -45,7 +45,9 @@ _INTERFIX = frozenset(
 _NOT_NAME_AFTER_CUE = frozenset(
     """
     een de het die dat deze dit niet geen nog al ook wel zo heel erg echt gewoon bijna pas net
-    dus ook jij hij zij wij ze je ik er hier daar blij moe bang boos ziek klaar gestrest
+    dus ook jij hij zij wij ze je ik er hier daar blij moe bang boos ziek klaar gestrest thuis bezig
+    jarig alleen verliefd zwanger verdrietig eerlijk goed top slim lief stil druk kapot op weg
+    zelf nu ok oke oké sorry blij trots gelukkig benieuwd wakker laat vroeg hier daar nooit altijd
     """.split()
 )
 _AGE_UNIT = re.compile(
@@ -59,7 +61,7 @@ _AGE_INTRO = re.compile(
     re.IGNORECASE,
 )
 _AGE_AFTER_PERSON = re.compile(
-    r"^(?:,|\s|\(|\s+hier|\s+is|\s+was|\s+en\s+is)*\s*(?P<v>\d{1,2})\b"
+    r"^(?:,|\s|\(|\s+hier|\s+is|\s+was|\s+en\s+is|\s+pas|\s+al|\s+nu|\s+bijna|\s+net)*\s*(?P<v>\d{1,2})\b"
     r"(?!\s?(?:euro|€|uur|keer|x\b|%|kg|cm|minuten|min\b|dagen|weken|maanden|procent|/|:|\.\d|,\d))",
     re.IGNORECASE,
 )
@@ -160,8 +162,7 @@ def people(text: str, tokens: list[Token], lex: Lexicon) -> Iterator[Span]:
             if low in _NOT_NAME_AFTER_CUE:
                 accept = False
             elif is_word:
-                accept = is_first and low not in lex.top_words and _ambiguous_ok(tokens, i, text)
-                accept = accept or (is_first and _ambiguous_ok(tokens, i, text) and tok.text[:1].isupper())
+                accept = is_first and _ambiguous_ok(tokens, i, text)
             else:
                 accept = is_first or low not in lex.places_nl or foreign_script
             accept = accept or (foreign_script and cue == "intro")
@@ -178,7 +179,7 @@ def people(text: str, tokens: list[Token], lex: Lexicon) -> Iterator[Span]:
             k = i
             while k < len(tokens) and tokens[k].low in _INTERFIX:
                 k += 1
-            if k < len(tokens) and not tokens[k].is_number and tokens[k].low not in _NOT_NAME_AFTER_CUE:
+            if k < len(tokens) and not tokens[k].is_number and tokens[k].low not in _NOT_NAME_AFTER_CUE | lex.slang:
                 yield Span(tok.start, tokens[k].end, "PERSON")
                 i = k + 1
             else:
