@@ -21,7 +21,14 @@ from telegram import error as tg
 
 from bot.channels.base import DeliveryStatus
 from bot.channels.telegram import TelegramChannel, TelegramSettings
-from bot.errors import BadRequest, ConfigError, Forbidden, RetryAfter, StoreUnavailable, TransientError
+from bot.errors import (
+    BadRequest,
+    ConfigError,
+    Forbidden,
+    RetryAfter,
+    StoreUnavailable,
+    TransientError,
+)
 from bot.messages import Choice, ChoiceStyle, Expect, InboundKind, InboundMessage, OutboundMessage
 from tests.support.fake_telegram import FakeTelegram, WebhookSender
 from tests.support.telegram_updates import Chat, User

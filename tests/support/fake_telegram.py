@@ -571,7 +571,8 @@ async def _read_params(request: web.Request) -> JSON:
             raw.update(body)
         else:
             form = await request.post()
-            raw.update({k: (v if isinstance(v, str) else v.filename) for k, v in form.items()})
+            raw.update({k: v if isinstance(v, str) else getattr(v, "filename", "")
+                        for k, v in form.items()})
     return {name: _coerce(name, value) for name, value in raw.items()}
 
 

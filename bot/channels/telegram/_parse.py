@@ -101,7 +101,8 @@ def _membership(update: Update, change: ChatMemberUpdated, received_at: datetime
             kind = InboundKind.UNBLOCKED
         else:
             return Ignore("private membership")
-        return Deliver(inbound(update.update_id, change.from_user, change.chat.id, received_at, kind))
+        return Deliver(inbound(update.update_id, change.from_user, change.chat.id, received_at,
+                               kind))
     if change.chat.type in ("group", "supergroup") and new in _JOINED and old in _GONE:
         return GroupNote(change.chat.id)
     return Ignore("group membership")
@@ -117,16 +118,18 @@ def _message(update: Update, message: Message, received_at: datetime,
     user = message.from_user
     if user is None or user.is_bot:
         return Ignore("not from a person")
+    chat_id, update_id = message.chat.id, update.update_id
     if start is not None:
+        # A typed "/start hallo daar!" is no deep link: Telegram payloads are [A-Za-z0-9_-].
         payload = start if _PAYLOAD_RE.match(start) else None
-        return Deliver(inbound(update.update_id, user, message.chat.id, received_at, InboundKind.START,
+        return Deliver(inbound(update_id, user, chat_id, received_at, InboundKind.START,
                                start_payload=payload))
     if message.text is not None:
-        return Deliver(inbound(update.update_id, user, message.chat.id, received_at, InboundKind.TEXT,
+        return Deliver(inbound(update_id, user, chat_id, received_at, InboundKind.TEXT,
                                text=message.text))
     if message.effective_attachment is not None or message.story is not None:
-        return Deliver(inbound(update.update_id, user, message.chat.id, received_at,
-                               InboundKind.UNSUPPORTED))
+        # Never the caption, file, contact or location itself.
+        return Deliver(inbound(update_id, user, chat_id, received_at, InboundKind.UNSUPPORTED))
     return Ignore("service message")
 
 

@@ -11,8 +11,15 @@ from dataclasses import dataclass
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message
 
-from bot.channels.telegram._keyboards import (DONE, PageMemory, chosen_labels, decode,
-                                              find_label, paged_keyboard, toggled)
+from bot.channels.telegram._keyboards import (
+    DONE,
+    PageMemory,
+    chosen_labels,
+    decode,
+    find_label,
+    paged_keyboard,
+    toggled,
+)
 from bot.channels.telegram._render import MAX_TEXT
 from bot.channels.telegram._texts import PICK_FIRST, STALE_BUTTON, STALE_PAGES
 
@@ -49,7 +56,8 @@ def resolve(query: CallbackQuery, pages: PageMemory) -> PressOutcome:
         chosen = chosen_labels(message.reply_markup)
         if not chosen:
             return PressOutcome(PICK_FIRST)
-        return _closing(message, tuple(i for i, _ in chosen), ", ".join(l for _, l in chosen))
+        labels = ", ".join(label for _, label in chosen)
+        return _closing(message, tuple(choice_id for choice_id, _ in chosen), labels)
     if pressed.action == "page":
         choices = pages.recall(message.chat.id, message.message_id)
         if choices is None:

@@ -7,8 +7,12 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardMarkup
 
-from bot.channels.telegram._keyboards import (PAGE_SIZE, choice_keyboard, multi_keyboard,
-                                              paged_keyboard)
+from bot.channels.telegram._keyboards import (
+    PAGE_SIZE,
+    choice_keyboard,
+    multi_keyboard,
+    paged_keyboard,
+)
 from bot.messages import Choice, ChoiceStyle, Expect, OutboundMessage
 
 __all__ = ["MAX_TEXT", "Rendered", "render", "split_text"]

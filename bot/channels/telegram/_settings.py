@@ -42,7 +42,8 @@ class TelegramSettings:
         if ":" not in self.token:
             raise ConfigError("PRAATMEE_TELEGRAM_TOKEN must be a bot token like 123456:ABC...")
         if self.mode not in ("webhook", "polling"):
-            raise ConfigError(f"PRAATMEE_TELEGRAM_MODE must be webhook or polling, not {self.mode!r}")
+            raise ConfigError(
+                f"PRAATMEE_TELEGRAM_MODE must be webhook or polling, not {self.mode!r}")
         api = urlsplit(self.api_base_url)
         if api.scheme not in ("http", "https") or not api.hostname:
             raise ConfigError("PRAATMEE_TELEGRAM_API_BASE_URL must be an http(s) URL")
