@@ -125,11 +125,14 @@ async def test_batch_of_entries_changes_messages_and_statuses_all_handled(
     assert [s.state for s in wa.sink.statuses] == [DeliveryState.DELIVERED, DeliveryState.READ]
 
 
-async def test_sink_failure_gives_500_and_redelivery_succeeds(wa: WhatsAppHarness) -> None:
+async def test_sink_failure_gives_500_and_redelivery_succeeds(
+    wa: WhatsAppHarness, caplog: pytest.LogCaptureFixture
+) -> None:
     wa.sink.fail_next = 1
-    payload = wa.fake.inbound(UTRECHT, ANNE, wp.text(ANNE, "hallo"))
+    payload = wa.fake.inbound(UTRECHT, ANNE, wp.text(ANNE, "hallo ik woon op de Dorpsstraat"))
     assert await wa.meta.deliver(payload) == [500, 200]
     assert wa.meta.delays == [1.0]
+    assert "ConnectionError" in caplog.text and "Dorpsstraat" not in caplog.text
     (message,) = wa.sink.accepted
     assert message.message_id == payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
 

@@ -463,7 +463,8 @@ class MetaWebhookSender:
 class RecordingSink:
     """A tracking fake of :class:`bot.channels.base.InboundSink`.
 
-    ``fail_next`` makes that many ``accept`` calls raise, as a store outage would.
+    ``fail_next`` makes that many ``accept`` calls raise, as a store outage
+    would; like some database drivers, the error echoes what it failed to write.
     """
 
     accepted: list[InboundMessage] = field(default_factory=list)
@@ -475,7 +476,7 @@ class RecordingSink:
         self.calls += 1
         if self.fail_next:
             self.fail_next -= 1
-            raise ConnectionError("store unavailable")
+            raise ConnectionError(f"store unavailable while writing {message.text!r}")
         self.accepted.append(message)
 
     async def status(self, update: DeliveryStatus) -> None:

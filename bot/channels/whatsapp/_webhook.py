@@ -91,8 +91,10 @@ class WebhookHandler:
                 await self._sink.accept(message)
             for status in parsed.statuses:
                 await self._sink.status(status)
-        except Exception:
-            _log.exception("whatsapp webhook not accepted; Meta will redeliver")
+        except Exception as exc:
+            # Only the type: a store error may echo the raw text it failed to write.
+            _log.error("whatsapp webhook not accepted (%s); Meta will redeliver",
+                       type(exc).__name__)
             return web.Response(status=500, text="not accepted, retry")
         if self._after_accept is not None:
             for message in parsed.messages:
