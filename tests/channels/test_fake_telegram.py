@@ -10,13 +10,21 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp import web
 from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import (BadRequest, Conflict, Forbidden, InvalidToken, NetworkError,
-                            RetryAfter, TimedOut)
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 
 from tests.support.fake_telegram import FakeTelegram, WebhookSender
 from tests.support.telegram_updates import Chat, UpdateBuilder, User
@@ -267,6 +275,7 @@ async def test_bodies_and_method_case(fake: FakeTelegram, encoding: str) -> None
     fake.add_chat(Chat.private(SAM))
     markup = {"inline_keyboard": [[{"text": "ja", "callback_data": "c:ja"}]]}
     url = f"{fake.base_url}{fake.token}/SendMessage"
+    body: dict[str, Any]
     async with aiohttp.ClientSession() as session:
         if encoding == "json":
             body = {"json": {"chat_id": SAM.id, "text": "hoi", "reply_markup": markup}}
