@@ -11,6 +11,7 @@ __all__ = ["Anonymiser", "apply_spans"]
 
 #: Placeholders already in a text are skipped, so anonymising twice changes nothing more.
 _PLACEHOLDER_TEXTS = tuple(PLACEHOLDERS.values())
+_FILLER = "\x1f"
 
 
 def apply_spans(text: str, spans: tuple[Span, ...]) -> str:
@@ -59,13 +60,17 @@ class Anonymiser:
     def find(self, text: str) -> tuple[Span, ...]:
         """Spans of personal data in ``text``, sorted and non-overlapping."""
         lex = self._lex
+        blocked = _placeholder_ranges(text)
+        # Placeholders become neutral filler of the same length: offsets stay, cues do not cross them.
+        for start, end in blocked:
+            text = text[:start] + _FILLER * (end - start) + text[end:]
         tokens = tokenize(text)
         patterns = [span for detect in _patterns.PATTERN_DETECTORS for span in detect(text)]
         structured = [*_locations.addresses(text, tokens, lex), *_locations.institutions(text, tokens, lex)]
         persons = [*_people.people(text, tokens, lex), *_people.initials(text, lex)]
         located = list(_locations.places(text, tokens, lex))
         ages = list(_people.ages(text, persons))
-        return _resolve([patterns, structured, ages, persons, located], _placeholder_ranges(text))
+        return _resolve([patterns, structured, ages, persons, located], blocked)
 
     def anonymise(self, text: str) -> Redaction:
         """The text with every span replaced by its placeholder, and the spans."""

@@ -117,7 +117,8 @@ def _extend_surname(tokens: list[Token], j: int, text: str, lex: Lexicon, strong
     if k >= len(tokens) or text[tokens[k - 1].end : tokens[k].start] not in {" ", "-"}:
         return end
     tok = tokens[k]
-    if tok.is_number or tok.low in lex.slang or tok.low in _NOT_NAME_AFTER_CUE:
+    glued = tok.end < len(text) and (text[tok.end].isalnum() or text[tok.end] in "@_")
+    if tok.is_number or glued or tok.low in lex.slang or tok.low in _NOT_NAME_AFTER_CUE:
         return end
     interfix = tuple(t.low for t in tokens[end:k])
     in_list = tok.low in lex.surnames
