@@ -278,3 +278,19 @@ async def test_mark_read_after_accept_when_enabled() -> None:
         await wa.channel.shutdown()  # waits for the background mark-read
         (message,) = wa.sink.accepted
         assert wa.fake.read_marks == [(UTRECHT, message.message_id, True)]
+
+
+async def test_other_subscribed_fields_are_acknowledged_and_skipped(wa: WhatsAppHarness) -> None:
+    template_update = {"event": "APPROVED", "message_template_id": 1, "message_template_name": "x"}
+    payload = wp.envelope(
+        wp.entry(template_update, field="message_template_status_update"),
+        wp.entry(wp.value(UTRECHT, users=[ANNE], messages=[wp.text(ANNE, "hoi")])),
+    )
+    assert await wa.meta.post(payload) == 200
+    assert [m.text for m in wa.sink.accepted] == ["hoi"]
+
+
+async def test_body_over_metas_3_mb_maximum_is_refused(wa: WhatsAppHarness) -> None:
+    huge = wa.fake.inbound(UTRECHT, ANNE, wp.text(ANNE, "a" * (3 * 1024 * 1024)))
+    assert await wa.meta.post(huge) == 413
+    assert wa.sink.calls == 0
