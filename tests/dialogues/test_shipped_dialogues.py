@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.conversation.engine import step
 from bot.conversation.events import Event, RunAction, Say, Turn
@@ -32,6 +33,7 @@ from nlu.keywords import KeywordNlu
 
 ROOT = Path(__file__).resolve().parents[2]
 DIALOGUES = ROOT / "dialogues"
+GUIDES = [ROOT / "docs" / "dialogen-schrijven.md", ROOT / "docs" / "en" / "writing-dialogues.md"]
 SHIPPED = sorted(DIALOGUES.glob("*.yml"))
 REQUIRED_IDS = {"jeugdhulp-ervaring", "vrije-tijd-buurt", "rondkomen"}
 IJMOND = {"beverwijk": "Beverwijk", "heemskerk": "Heemskerk", "velsen": "Velsen"}
@@ -412,3 +414,67 @@ def test_rondkomen_explains_before_the_first_money_question() -> None:
     said = walk.said()
     explain = said.index(d.step("uitleg").text.nl)
     assert said[explain + 1].startswith(d.step("genoeg").text.nl)
+
+
+# --- the writing guide's examples are real -------------------------------------------------
+
+_HEADER = {
+    "spec_version": 1,
+    "id": "voorbeeld",
+    "title": {"nl": "Voorbeeld", "en": "Example"},
+    "goal": "Laten zien dat elk voorbeeld in de handleiding werkt.",
+    "audience": "Wie een dialoog schrijft.",
+    "domain": "jeugd",
+    "municipalities": ["velsen"],
+    "languages": ["nl", "en"],
+}
+_CONSENT = {
+    "id": "toestemming", "type": "consent",
+    "text": {"nl": "Doe je mee?", "en": "Do you want to join?"},
+    "decline_text": {"nl": "Oké, doei!", "en": "OK, bye!"},
+}
+_CLOSING = {"id": "einde", "type": "closing", "text": {"nl": "Dank je wel!", "en": "Thank you!"}}
+
+
+def _guide_examples() -> list[tuple[str, str]]:
+    found = []
+    for guide in GUIDES:
+        text = guide.read_text(encoding="utf-8")
+        for i, block in enumerate(re.findall(r"```yaml\n(.*?)```", text, re.S)):
+            found.append((f"{guide.name}#{i}", block))
+    return found
+
+
+EXAMPLES = _guide_examples()
+
+
+def _as_dialogue(block: str) -> str:
+    """A whole dialogue stays as it is; a list of steps gets a header, consent and closing."""
+    if block.startswith("spec_version:"):
+        return block
+    steps = yaml.safe_load(block)
+    assert isinstance(steps, list)
+    if steps[0]["type"] != "consent":
+        steps = [_CONSENT, *steps]
+    if steps[-1]["type"] != "closing":
+        steps = [*steps, _CLOSING]
+    return yaml.safe_dump({**_HEADER, "steps": steps}, allow_unicode=True, sort_keys=False)
+
+
+def test_both_guides_show_the_same_examples() -> None:
+    nl = [block for name, block in EXAMPLES if name.startswith(GUIDES[0].name)]
+    en = [block for name, block in EXAMPLES if name.startswith(GUIDES[1].name)]
+    assert len(nl) >= 10 and nl == en
+
+
+@pytest.mark.parametrize(("name", "block"), EXAMPLES, ids=[name for name, _ in EXAMPLES])
+def test_every_example_in_the_guide_loads_cleanly(name: str, block: str) -> None:
+    result = parse_dialogue(_as_dialogue(block), name)
+    assert result.warnings == ()
+
+
+def test_the_guide_covers_every_step_type() -> None:
+    types = set()
+    for _, block in EXAMPLES:
+        types |= {s.type for s in parse_dialogue(_as_dialogue(block)).dialogue.steps}
+    assert types == set(StepType)
