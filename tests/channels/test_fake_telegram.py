@@ -404,3 +404,16 @@ async def test_webhook_redelivers_after_a_slow_answer(
     sender = WebhookSender(fake, timeout=0.2)
     assert await sender.flush() == [update_id]
     assert [a.status for a in sender.attempts] == [0, 200]
+
+
+async def test_drop_pending_updates_and_old_ones_are_not_delivered(
+    bot: Bot, fake: FakeTelegram, receiver_url: tuple[Receiver, str]
+) -> None:
+    receiver, url = receiver_url
+    fake.enqueue(fake.updates.text(SAM, "voor de webhook"))
+    await bot.set_webhook(url, secret_token="geheim", drop_pending_updates=True)
+    assert fake.pending_update_ids == []
+    fake.enqueue(fake.updates.text(SAM, "te oud"), age=24 * 3600 + 1)
+    fresh = fake.enqueue(fake.updates.text(SAM, "vers"))
+    assert await WebhookSender(fake).flush() == [fresh]
+    assert [seen[0] for seen in receiver.seen] == [fresh]

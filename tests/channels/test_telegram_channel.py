@@ -123,7 +123,7 @@ async def test_shutdown_is_safe_after_a_refused_token(fake: FakeTelegram) -> Non
     settings = TelegramSettings(token="999:not-ours", mode="polling",
                                 api_base_url=fake.base_url)
     channel = TelegramChannel(settings, RecordingSink())
-    with pytest.raises(ConfigError, match="PRAATMEE_TELEGRAM_TOKEN"):
+    with pytest.raises(TransientError, match="PRAATMEE_TELEGRAM_TOKEN"):
         async with channel:
             pass
     await channel.shutdown()

@@ -16,7 +16,7 @@ from bot.channels.telegram._keyboards import PageMemory, decode, toggled
 from bot.channels.telegram._parse import Deliver, GroupNote, Ignore, Press, classify
 from bot.channels.telegram._presses import resolve
 from bot.channels.telegram._render import render, split_text
-from bot.errors import BadRequest, ConfigError, Forbidden, RetryAfter, TransientError
+from bot.errors import BadRequest, Forbidden, RetryAfter, TransientError
 from bot.messages import Choice, ChoiceStyle, Expect, InboundKind, OutboundMessage
 from tests.support.telegram_updates import Chat, UpdateBuilder, User
 
@@ -191,7 +191,7 @@ _ERRORS: dict[str, tuple[Any, type[Exception]]] = {
     "timeout": (lambda: tg.TimedOut(), TransientError),
     "5xx": (lambda: tg.NetworkError("Bad Gateway"), TransientError),
     "409": (lambda: tg.Conflict("terminated by other getUpdates request"), TransientError),
-    "401": (lambda: tg.InvalidToken(), ConfigError),
+    "401": (lambda: tg.InvalidToken(), TransientError),
 }
 
 

@@ -534,7 +534,11 @@ class WebhookSender:
         return status
 
     async def flush(self, *, secret: Any = _USE_CONFIGURED) -> list[int]:
-        """Deliver pending updates chat by chat; returns update_ids delivered."""
+        """Deliver pending updates chat by chat; returns update_ids delivered.
+
+        Updates older than 24 hours are dropped first, as Telegram does.
+        """
+        self.fake._forget(0)
         delivered: list[int] = []
         blocked: set[int | None] = set()
         for queued in list(self.fake._pending):

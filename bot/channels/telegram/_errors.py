@@ -10,12 +10,12 @@ from datetime import timedelta
 from telegram import error as tg
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.errors import BadRequest, ChannelError, ConfigError, Forbidden, RetryAfter, TransientError
+from bot.errors import BadRequest, ChannelError, Forbidden, RetryAfter, TransientError
 
 __all__ = ["mapped_errors", "retry_after_of", "translate"]
 
 
-def translate(exc: tg.TelegramError) -> ChannelError | ConfigError:
+def translate(exc: tg.TelegramError) -> ChannelError:
     """The Praatmee error for a PTB error; PTB already keyed it on the HTTP status.
 
     Order matters: PTB's BadRequest and TimedOut are subclasses of NetworkError.
@@ -27,7 +27,9 @@ def translate(exc: tg.TelegramError) -> ChannelError | ConfigError:
     if isinstance(exc, tg.Forbidden):
         return Forbidden(f"telegram: {exc.message}")
     if isinstance(exc, tg.InvalidToken):
-        return ConfigError("PRAATMEE_TELEGRAM_TOKEN was refused by Telegram")
+        # Transient, not ConfigError: a sender keeps (and retries) its messages while an
+        # operator fixes the token; at start-up it still stops the service with this text.
+        return TransientError("telegram refused the bot token: check PRAATMEE_TELEGRAM_TOKEN")
     if isinstance(exc, tg.ChatMigrated):
         return BadRequest("telegram: the group became a supergroup")
     if isinstance(exc, tg.BadRequest):
