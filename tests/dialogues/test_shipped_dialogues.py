@@ -1,8 +1,10 @@
 """The theme dialogues we ship in ``dialogues/``: valid, B1, safe, short, and they run.
 
 Every shipped file gets the same checks, so a new dialogue is held to the
-same bar. The walks at the bottom drive the real conversation engine, so a
-branch that sends someone to the wrong question fails here.
+same bar. The walks drive the real conversation engine, so a branch that sends
+someone to the wrong question fails here. The operators' guides in ``docs/``
+are checked too: their YAML examples load, and the commands and bot replies
+they quote are the real ones.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import re
 import shutil
 import statistics
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,22 +21,24 @@ import pytest
 import yaml
 
 from bot.conversation.engine import step
-from bot.conversation.events import Event, RunAction, Say, Turn
+from bot.conversation.events import Event, RunAction, Say
 from bot.conversation.menus import EngineContext
 from bot.conversation.questions import SKIP, render_step
 from bot.conversation.state import ConversationState
+from bot.conversation.texts import say
 from bot.dialogue.catalog import Catalog
 from bot.dialogue.inspect import reading_scores
 from bot.dialogue.loader import load_dialogue, parse_dialogue
 from bot.dialogue.model import QUESTION_TYPES, Dialogue, Step, StepType, Text
 from bot.dialogue.readability import ReadingEase
 from bot.errors import DialogueError
-from bot.messages import InboundKind
+from bot.messages import InboundKind, OutboundMessage
 from nlu.keywords import KeywordNlu
 
 ROOT = Path(__file__).resolve().parents[2]
 DIALOGUES = ROOT / "dialogues"
 GUIDES = [ROOT / "docs" / "dialogen-schrijven.md", ROOT / "docs" / "en" / "writing-dialogues.md"]
+PRIVACY = {"nl": ROOT / "docs" / "privacy.md", "en": ROOT / "docs" / "en" / "privacy.md"}
 SHIPPED = sorted(DIALOGUES.glob("*.yml"))
 REQUIRED_IDS = {"jeugdhulp-ervaring", "vrije-tijd-buurt", "rondkomen"}
 IJMOND = {"beverwijk": "Beverwijk", "heemskerk": "Heemskerk", "velsen": "Velsen"}
@@ -286,15 +291,32 @@ def _context() -> EngineContext:
     return EngineContext(catalog=Catalog.load([DIALOGUES]), municipalities=IJMOND)
 
 
-def _choice(*ids: str) -> Event:
-    return Event(at=NOW, kind=InboundKind.CHOICE, choice_ids=ids)
+@dataclass(frozen=True, slots=True)
+class _Press:
+    """Tapping the buttons of these options on the question on screen."""
+
+    option_ids: tuple[str, ...]
+
+
+_Reply = _Press | Event
+
+
+def _choice(*ids: str) -> _Press:
+    return _Press(ids)
 
 
 def _typed(text: str) -> Event:
     return Event(at=NOW, kind=InboundKind.TEXT, text=text, redacted=text)
 
 
-def _default_answer(s: Step) -> Event:
+def _tap(question: OutboundMessage, press: _Press) -> Event:
+    """The event a channel reports for the press: the button ids as the bot rendered them."""
+    by_option = {c.id.rpartition(".")[2]: c.id for c in question.choices}
+    ids = tuple(by_option[o] for o in press.option_ids)
+    return Event(at=NOW, kind=InboundKind.CHOICE, choice_ids=ids)
+
+
+def _default_answer(s: Step) -> _Reply:
     if s.type in (StepType.SINGLE_CHOICE, StepType.MULTIPLE_CHOICE):
         return _choice(s.options[0].id)
     if s.type is StepType.SCALE:
@@ -310,7 +332,7 @@ def _default_answer(s: Step) -> Event:
 class _Walk:
     """One participant going through a dialogue from a deep link."""
 
-    def __init__(self, dialogue_id: str, answers: dict[str, Event], lang: str = "nl") -> None:
+    def __init__(self, dialogue_id: str, answers: dict[str, _Reply], lang: str = "nl") -> None:
         ctx = _context()
         self.dialogue = ctx.catalog.dialogues[dialogue_id]
         state = ConversationState(lang=lang, lang_fixed=True)
@@ -322,11 +344,13 @@ class _Walk:
             step_id = turn.state.step_id or ""
             assert len(self.asked) < 30 and step_id not in self.asked, self.asked
             self.asked.append(step_id)
-            event = answers.get(step_id) or _default_answer(self.dialogue.step(step_id))
-            turn = step(ctx, turn.state, event)
+            reply = answers.get(step_id) or _default_answer(self.dialogue.step(step_id))
+            if isinstance(reply, _Press):
+                question = [e.message for e in turn.effects if isinstance(e, Say)][-1]
+                reply = _tap(question, reply)
+            turn = step(ctx, turn.state, reply)
             self.effects += turn.effects
         self.state = turn.state
-        self.final: Turn = turn
 
     def said(self) -> list[str]:
         return [e.message.text for e in self.effects if isinstance(e, Say)]
@@ -370,7 +394,7 @@ def test_saying_no_to_consent_asks_nothing_and_stores_nothing(path: Path) -> Non
     ],
 )
 def test_jeugdhulp_asks_what_went_wrong_only_after_a_low_score(
-    answer: Event, asks_what_went_wrong: bool
+    answer: _Reply, asks_what_went_wrong: bool
 ) -> None:
     walk = _Walk("jeugdhulp-ervaring", {"gehoord": answer})
     assert ("wat-mis" in walk.asked) is asks_what_went_wrong
@@ -392,7 +416,7 @@ def test_vrije_tijd_asks_what_holds_you_back_only_without_sport(
      (_choice("vaak-niet"), True), (_choice(SKIP), False)],
 )
 def test_rondkomen_asks_where_money_is_tight_only_when_told(
-    answer: Event, asks_where_tight: bool
+    answer: _Reply, asks_where_tight: bool
 ) -> None:
     walk = _Walk("rondkomen", {"genoeg": answer})
     assert ("krap" in walk.asked) is asks_where_tight
@@ -478,3 +502,32 @@ def test_the_guide_covers_every_step_type() -> None:
     for _, block in EXAMPLES:
         types |= {s.type for s in parse_dialogue(_as_dialogue(block)).dialogue.steps}
     assert types == set(StepType)
+
+
+def test_shipped_dialogues_use_only_actions_the_service_knows() -> None:
+    from actions import default_actions
+
+    known = frozenset(default_actions())
+    for path in SHIPPED:
+        assert load_dialogue(path, known_actions=known).warnings == ()
+
+
+# --- the privacy pages tell the truth about the bot -----------------------------------------
+
+
+@pytest.mark.parametrize("lang", sorted(PRIVACY))
+async def test_privacy_page_names_commands_the_bot_understands(lang: str) -> None:
+    text = PRIVACY[lang].read_text(encoding="utf-8")
+    commands = set(re.findall(r'\*\*"([^"]+)"\*\*', text))
+    nlu = KeywordNlu()
+    intents = {(await nlu.parse(c)).intent for c in commands}
+    assert intents == {"stop", "forget_me", "privacy"}, commands
+
+
+@pytest.mark.parametrize("lang", sorted(PRIVACY))
+def test_privacy_page_quotes_the_real_reply_after_forget_me(lang: str) -> None:
+    text = PRIVACY[lang].read_text(encoding="utf-8")
+    intro = {"nl": "Daarna zegt de bot: ", "en": "Then the bot says: "}[lang]
+    quoted = re.search(re.escape(intro) + r'"([^"]+)"', text)
+    assert quoted is not None
+    assert say("forgotten", lang).startswith(quoted.group(1))
