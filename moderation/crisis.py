@@ -38,6 +38,7 @@ _WEIGHTS: Mapping[str, float] = {
     "weak": 0.5,
     "topic": 1.0,
     "topic_weak": 0.5,
+    "hyperbolic": 1.5,
 }
 _TOPICAL = frozenset({"topic", "topic_weak"})
 _THRESHOLD = 1.0
@@ -54,11 +55,14 @@ _VIOLENCE = frozenset({CrisisKind.ABUSE_AT_HOME, CrisisKind.ACUTE_DANGER})
 # "ik wil niet meer" / "ik kan niet meer" with no object is a crisis; with one it is not.
 _BARE = (
     re.compile(
-        r"(?:^|\. |\bik )(?:wil|kan|kan het|kan dit|wil het)"
+        r"(?:^|\. |\bik )(?P<verb>wil|kan)(?: het| dit)?"
         r"(?: (?:echt|gewoon|eigenlijk|ook|zo|nu|bijna|soms|allemaal|gewoon echt|echt gewoon))*"
         r" niet meer(?: (?P<next>\S+))?"
     ),
-    re.compile(r"\bi (?:just |really |literally )?(?:can not|can not do (?:it|this)) anymore(?: (?P<next>\S+))?"),
+    re.compile(
+        r"\bi (?:just |really |literally )?(?P<verb>can not)(?: do (?:it|this))? anymore"
+        r"(?: (?P<next>\S+))?"
+    ),
 )
 _NO_OBJECT = frozenset(
     {
@@ -80,19 +84,19 @@ _MACRO = re.compile(r"<([A-Z0-9]+)>")
 _SHIPPED_PATTERNS = Path(__file__).with_name("data") / "crisis" / "patterns.yml"
 
 
-def normalise(text: str, slang: Mapping[str, str]) -> str:
+def normalise(text: str, slang: Mapping[str, str], fillers: frozenset[str] = frozenset()) -> str:
     """Lower-case, accent-free, one-space text with chat spelling mapped through ``slang``.
 
     Sentence punctuation becomes a ``.`` token so patterns do not run across sentences; emoji
     and other symbols become spaces; letters repeated three times or more are cut to two
-    ("dooood" -> "dood").
+    ("dooood" -> "dood"); ``fillers`` ("echt", "gewoon", "just") are dropped.
     """
     lowered = unicodedata.normalize("NFKD", text.lower().translate(_APOSTROPHES))
     plain = "".join(c for c in lowered if not unicodedata.combining(c))
     plain = _LEADING_APOSTROPHE.sub("", _INNER_APOSTROPHE.sub(r"\1\2", plain))
     plain = _SENTENCE_END.sub(" . ", plain)
     plain = _REPEATS.sub(r"\1\1", _SYMBOLS.sub(" ", plain))
-    return " ".join(slang.get(token, token) for token in plain.split())
+    return " ".join(slang.get(token, token) for token in plain.split() if token not in fillers)
 
 
 _GATE_CHARS = 4
@@ -180,6 +184,7 @@ class _Signal:
     kind: CrisisKind
     weight: float
     topical: bool
+    hyperbolic: bool
     rule: _Rule
 
 
@@ -188,6 +193,7 @@ class _Lexicon:
     """The compiled contents of ``patterns.yml``."""
 
     slang: Mapping[str, str]
+    fillers: frozenset[str]
     joke: tuple[re.Pattern[str], ...]
     markers: Mapping[str, tuple[_Rule, ...]]
     idioms: tuple[_Rule, ...]
@@ -225,7 +231,7 @@ class _Lexicon:
             for pattern in patterns
         ]
         signals = tuple(
-            _Signal(kind, _WEIGHTS[level], level in _TOPICAL, _Rule.of(pattern))
+            _Signal(kind, _WEIGHTS[level], level in _TOPICAL, level == "hyperbolic", _Rule.of(pattern))
             for kind, level, pattern in compiled
         )
         by_key: dict[str, list[int]] = {}
@@ -236,6 +242,7 @@ class _Lexicon:
             by_key={key: tuple(positions) for key, positions in by_key.items()},
             ungated=tuple(i for i, signal in enumerate(signals) if signal.rule.gate is None),
             slang={str(k): str(v) for k, v in raw["slang"].items()},
+            fillers=frozenset(raw["fillers"]),
             joke=tuple(compile_(p) for p in raw["markers"]["joke"]),
             markers=markers,
             idioms=tuple(_Rule.of(compile_(p)) for p in raw["idioms"]),
@@ -271,7 +278,7 @@ class CrisisDetector:
     def assess(self, text: str) -> CrisisAssessment:
         """Score every kind for ``text`` and pick the main one."""
         lex = self._lexicon
-        norm = normalise(text, lex.slang)
+        norm = normalise(text, lex.slang, lex.fillers)
         keys = _gate_keys(norm)
         for idiom in lex.idioms:
             if idiom.found_in(norm, keys):
@@ -285,16 +292,20 @@ class CrisisDetector:
         lowered = text.lower()
         has["joke"] = any(pattern.search(lowered) for pattern in lex.joke)
 
+        joking = has["joke"] and not has["serious"]
         scores = dict.fromkeys(_PRIORITY, 0.0)
+        best = dict.fromkeys(_PRIORITY, 0.0)
         for signal in lex.candidates(keys):
-            if signal.topical and has["topic"]:
+            if (signal.topical and has["topic"]) or (signal.hyperbolic and joking):
                 continue
             if signal.rule.pattern.search(norm):
                 scores[signal.kind] += signal.weight
-        if _bare_refusal(norm):
+                best[signal.kind] = max(best[signal.kind], signal.weight)
+        if _bare_refusal(norm, laughing=has["joke"]):
             scores[CrisisKind.SUICIDE] += _WEIGHTS["strong"]
+            best[CrisisKind.SUICIDE] = max(best[CrisisKind.SUICIDE], _WEIGHTS["strong"])
 
-        if has["joke"] and has["trivial"] and not has["serious"]:
+        if joking and has["trivial"]:
             scores = dict.fromkeys(_PRIORITY, 0.0)
         if has["past"] and has["recovery"] and not has["current"]:
             scores = dict.fromkeys(_PRIORITY, 0.0)
@@ -304,7 +315,8 @@ class CrisisDetector:
         if has["accident"]:
             scores[CrisisKind.SELF_HARM] = 0.0
 
-        top = max(_PRIORITY, key=lambda kind: scores[kind])  # first of equals wins
+        # the kind with the most specific evidence, then the most evidence; first of equals wins
+        top = max(_PRIORITY, key=lambda kind: (best[kind] if scores[kind] else 0.0, scores[kind]))
         if has["serious"] and scores[top] > 0:
             scores[top] += _SERIOUS_BONUS
         crisis = sum(scores.values()) >= _THRESHOLD
@@ -314,10 +326,15 @@ class CrisisDetector:
         )
 
 
-def _bare_refusal(norm: str) -> bool:
-    """True for "ik wil niet meer" / "ik kan niet meer" / "i cant anymore" without an object."""
+def _bare_refusal(norm: str, *, laughing: bool) -> bool:
+    """True for "ik wil niet meer" / "ik kan niet meer" / "i cant anymore" without an object.
+
+    "ik kan niet meer" next to a laugh is "ik kan niet meer (van het lachen)".
+    """
     for pattern in _BARE:
         for match in pattern.finditer(norm):
+            if laughing and match.group("verb") != "wil":
+                continue
             following = match.group("next")
             if following is None or following in _NO_OBJECT:
                 return True
