@@ -84,7 +84,8 @@ _UK = """
 шукаю роботу живемо грошей школа тут зовсім інша більше надсилайте повідомлень чи
 анонімно син донька друзів або але і й та з у в на до від для
 pryvit dyakuyu diakuiu dyakuju ya ukrainy ukraina ukrainskoyu ne rozumiyu
-khochu hochu mozhna bud laska
+khochu hochu mozhna bud laska tut novyi novyy mene meni tse shcho chy mayu maiu
+nemaye ukrayiny ukrayina rozmovlyayu zvidky dopomozhit
 """.split()
 
 #: Language -> words that point to it.
