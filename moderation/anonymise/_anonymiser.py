@@ -65,11 +65,11 @@ class Anonymiser:
         for start, end in blocked:
             text = text[:start] + _FILLER * (end - start) + text[end:]
         tokens = tokenize(text)
-        patterns = [span for detect in _patterns.PATTERN_DETECTORS for span in detect(text)]
+        patterns = _patterns.find_patterns(text)
         structured = [*_locations.addresses(text, tokens, lex), *_locations.institutions(text, tokens, lex)]
         persons = [*_people.people(text, tokens, lex), *_people.initials(text, lex)]
         located = list(_locations.places(text, tokens, lex))
-        ages = list(_people.ages(text, persons))
+        ages = list(_people.ages(text, persons)) if any(c.isdigit() for c in text) else []
         return _resolve([patterns, structured, ages, persons, located], blocked)
 
     def anonymise(self, text: str) -> Redaction:

@@ -6,6 +6,8 @@ import gzip
 from dataclasses import dataclass
 from pathlib import Path
 
+from moderation.anonymise._tokens import tokenize
+
 __all__ = ["Lexicon", "load_lexicon"]
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -54,6 +56,11 @@ class Lexicon:
     institutions: frozenset[str]
     slang: frozenset[str]
     not_places: frozenset[str]
+    #: First tokens of every place/institution phrase and last tokens of every street: cheap
+    #: pre-checks so the phrase look-ups run only where a phrase can start or end.
+    place_heads: frozenset[str]
+    institution_heads: frozenset[str]
+    street_tails: frozenset[str]
 
     def is_word(self, token: str) -> bool:
         """True for an ordinary word of a chat language (never a name on its own)."""
@@ -68,17 +75,33 @@ def _lines(name: str) -> frozenset[str]:
     )
 
 
+def _edge(phrases: frozenset[str], index: int) -> frozenset[str]:
+    edges = set()
+    for phrase in phrases:
+        tokens = tokenize(phrase)
+        if tokens:
+            edges.add(tokens[index].low)
+    return frozenset(edges)
+
+
 def load_lexicon() -> Lexicon:
-    """Read every list from ``moderation/data`` (about 0.3 s, 40 MB)."""
+    """Read every list from ``moderation/data`` (well under a second, about 60 MB)."""
+    places_nl = _lines("places_nl.txt") | _lines("neighbourhoods_nl.txt")
+    places_world = _lines("places_world.txt.gz")
+    streets = _lines("streets_nl.txt.gz")
+    institutions = _lines("institutions_nl.txt")
     return Lexicon(
         first_names=_lines("first_names.txt"),
         surnames=_lines("surnames.txt"),
         common_words=_lines("common_words.txt"),
         top_words=_lines("top_words.txt"),
-        places_nl=_lines("places_nl.txt") | _lines("neighbourhoods_nl.txt"),
-        places_world=_lines("places_world.txt.gz"),
-        streets=_lines("streets_nl.txt.gz"),
-        institutions=_lines("institutions_nl.txt"),
+        places_nl=places_nl,
+        places_world=places_world,
+        streets=streets,
+        institutions=institutions,
         slang=_SLANG,
         not_places=_NOT_PLACES,
+        place_heads=_edge(places_nl | places_world, 0),
+        institution_heads=_edge(institutions, 0),
+        street_tails=_edge(streets, -1),
     )

@@ -52,14 +52,17 @@ def places(text: str, tokens: list[Token], lex: Lexicon) -> Iterator[Span]:
     i = 0
     while i < len(tokens):
         found = False
+        if tokens[i].low not in lex.place_heads:
+            i += 1
+            continue
         for end, phrase in _ngrams(tokens, text, i):
             in_nl = phrase in lex.places_nl
             in_world = phrase in lex.places_world
             if not (in_nl or in_world) or phrase in lex.not_places:
                 continue
             start, stop = tokens[i].start, tokens[end - 1].end
-            before = text[:start]
-            after = text[stop:]
+            before = text[max(0, start - 60) : start]  # cues sit right before the name
+            after = text[stop : stop + 30]
             strong = bool(_STRONG_BEFORE.search(before)) or bool(_TURKISH_LOCATIVE.match(after))
             weak = bool(_WEAK_BEFORE.search(before))
             single_word = end - i == 1 and lex.is_word(phrase)
@@ -108,6 +111,8 @@ def addresses(text: str, tokens: list[Token], lex: Lexicon) -> Iterator[Span]:
         if tok.is_number:
             continue
         suffix = bool(_STREET_SUFFIX.fullmatch(tok.low)) and tok.low not in _STREET_GENERIC
+        if not suffix and tok.low not in lex.street_tails:
+            continue
         number = _HOUSE_NUMBER.match(text[tok.end :])
         # Longest known street name ending at this token ("pieter lieftinckweg", "de ruyterkade").
         start_i = i
@@ -188,7 +193,7 @@ def _name_after(tokens: list[Token], j: int, text: str, lex: Lexicon, need_artic
 
 def institutions(text: str, tokens: list[Token], lex: Lexicon) -> Iterator[Span]:
     for i, tok in enumerate(tokens):
-        for end, phrase in _ngrams(tokens, text, i):
+        for end, phrase in _ngrams(tokens, text, i) if tok.low in lex.institution_heads else ():
             if phrase in lex.institutions and (end - i > 1 or not lex.is_word(phrase)):
                 yield Span(tok.start, tokens[end - 1].end, "SCHOOL_OR_INSTITUTION")
                 break

@@ -16,7 +16,7 @@ from stdnum.nl import bsn as _bsn
 
 from moderation.types import Span
 
-__all__ = ["PATTERN_DETECTORS"]
+__all__ = ["find_patterns"]
 
 _I = re.IGNORECASE
 
@@ -119,6 +119,10 @@ _HANDLE_CUED = re.compile(
     r"\b" + _PLATFORM + r"(?:\s+(?:naam|name|account|username|gebruikersnaam|tag|id))?"
     r"(?:\s+(?:is|=|:)|:|\s+heet\s+ik|,)?\s+(?:@?)(?P<v>[a-z0-9_.]*[a-z_][a-z0-9_.]*(?:#\d{4})?)",
     _I,
+)
+_EXPLICIT_HANDLE = re.compile(r"(?:\bis|\bheet ik|\bnaam|\bname|:)\s*@?$", _I)
+_HANDLE_BEFORE_PLATFORM = re.compile(
+    r"(?<![\w@.])[a-z0-9_.]*[_.\d][a-z0-9_.]*\s+(?:op|on)\s+" + _PLATFORM + r"\b", _I
 )
 _HANDLE_TRAIL = re.compile(r"^(?P<v>[a-z0-9_.]*[_.\d][a-z0-9_.]*)\s+(?:op|on)\s+" + _PLATFORM + r"\b", _I)
 
@@ -262,16 +266,30 @@ def handles(text: str) -> Iterator[Span]:
     for m in _HANDLE_CUED.finditer(text):
         value = m.group("v").rstrip(".")
         # A bare word after the platform name must look like a username, not a Dutch word.
-        if value.isalpha() and not re.search(r"\b(?:is|heet ik|naam|name|:)\s*@?" + re.escape(value) + r"\b", m.group(), _I):
+        if value.isalpha() and not _EXPLICIT_HANDLE.search(m.group(), 0, m.start("v") - m.start()):
             continue
         if value.lower() in {"is", "en", "op", "of", "maar", "dan", "daar", "add", "me", "mij", "stuur"}:
             continue
         yield Span(m.start("v"), m.start("v") + len(value), "SOCIAL_HANDLE")
-    for m in re.finditer(r"(?<![\w@.])[a-z0-9_.]*[_.\d][a-z0-9_.]*\s+(?:op|on)\s+" + _PLATFORM + r"\b", text, _I):
+    for m in _HANDLE_BEFORE_PLATFORM.finditer(text):
         t = _HANDLE_TRAIL.match(m.group())
         if t and any(c.isalpha() for c in t.group("v")):
             yield Span(m.start(), m.start() + len(t.group("v")), "SOCIAL_HANDLE")
 
 
-#: (type rank, detector): lower ranks win overlaps.
-PATTERN_DETECTORS = (emails, urls, ibans, phones, bsns, plates, postcodes, case_numbers, dates_of_birth, handles)
+_PLATFORM_WORD = re.compile(r"\b" + _PLATFORM + r"\b", _I)
+
+
+def find_patterns(text: str) -> list[Span]:
+    """All pattern-shaped spans; detectors whose key character is absent are skipped (speed)."""
+    spans: list[Span] = []
+    if "@" in text:
+        spans.extend(emails(text))
+    if "." in text or "/" in text:
+        spans.extend(urls(text))
+    if any(c.isdigit() for c in text):
+        for detect in (ibans, phones, bsns, plates, postcodes, case_numbers, dates_of_birth):
+            spans.extend(detect(text))
+    if "@" in text or _PLATFORM_WORD.search(text):
+        spans.extend(handles(text))
+    return spans

@@ -54,6 +54,7 @@ _AGE_UNIT = re.compile(
     r"\s?(?:jaar|jr|jaren|jarig|yaşındayım|yaşında|yaş|lat|lata|years?\s?old|yo|y/o|yrs|jaartjes)\b",
     re.IGNORECASE,
 )
+_NUMBER_WITH_AGE_UNIT = re.compile(r"(?<![\w.,/-])(\d{1,2})(?=" + _AGE_UNIT.pattern + r")", re.IGNORECASE)
 _AGE_INTRO = re.compile(
     r"\b(?:ik\s+ben(?:\s+(?:nu|al|pas|net|bijna|dus|inmiddels|zelf))*|ben\s+ik(?:\s+nu)?|ik\s+word"
     r"|i'?m|i\s+am|toen\s+ik|sinds\s+ik|mam|leeftijd:?|age:?|ben)\s+(?P<v>\d{1,2})\b"
@@ -76,22 +77,28 @@ _NOT_AGE_AFTER = re.compile(
 )
 
 
+_CUES_BY_LAST: dict[str, tuple[tuple[str, ...], ...]] = {}
+for _cue in _INTRO_CUES:
+    _CUES_BY_LAST[_cue[-1]] = (*_CUES_BY_LAST.get(_cue[-1], ()), _cue)
+_WEAK_CUES = frozenset({"met", "en", "hey", "hoi", "hallo", "hi"})
+
+
 def _cue_before(tokens: list[Token], i: int, text: str) -> str | None:
-    """The kind of cue that ends right before token ``i``: "intro", "kin", "title" or None."""
+    """The kind of cue that ends right before token ``i``: "intro", "kin", "title", "weak" or None."""
     if i == 0:
         return None
     prev = tokens[i - 1].low
-    between = text[tokens[i - 1].end : tokens[i].start]
-    if any(c in between for c in ".!?\n") and prev not in _TITLES:
-        return None
     if prev in _TITLES:
         return "title"
+    between = text[tokens[i - 1].end : tokens[i].start]
+    if any(c in between for c in ".!?\n"):
+        return None
     if prev in _KIN or (prev == "heet" and i >= 2 and tokens[i - 2].low in _KIN):
         return "kin"
-    for cue in _INTRO_CUES:
+    for cue in _CUES_BY_LAST.get(prev, ()):
         n = len(cue)
-        if i >= n and tuple(t.low for t in tokens[i - n : i]) == cue:
-            return "intro" if cue[0] not in {"met", "en", "hey", "hoi", "hallo", "hi"} else "weak"
+        if i >= n and all(tokens[i - n + j].low == cue[j] for j in range(n)):
+            return "weak" if cue[0] in _WEAK_CUES else "intro"
     return None
 
 
@@ -208,7 +215,7 @@ def ages(text: str, person_spans: list[Span]) -> Iterator[Span]:
         if _NOT_AGE_AFTER.match(text[m.end("v") :]):
             continue
         yield Span(m.start("v"), m.end("v"), "AGE")
-    for m in re.finditer(r"(?<![\w.,/-])(\d{1,2})(?=" + _AGE_UNIT.pattern + r")", text, re.IGNORECASE):
+    for m in _NUMBER_WITH_AGE_UNIT.finditer(text):
         before = text[: m.start()]
         after = text[m.end() :]
         if _DURATION_BEFORE.search(before) or _NOT_AGE_AFTER.match(after):
