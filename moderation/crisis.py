@@ -271,6 +271,11 @@ class CrisisDetector:
         """Load the shipped patterns, or a patterns file with the same layout."""
         self._lexicon = _Lexicon.load(patterns)
 
+    @property
+    def slang(self) -> Mapping[str, str]:
+        """The chat-spelling map this detector normalises with (shared with the abuse screen)."""
+        return self._lexicon.slang
+
     def detect(self, text: str) -> CrisisKind:
         """The main crisis kind in ``text``, or ``CrisisKind.NONE``."""
         return self.assess(text).kind
