@@ -58,7 +58,7 @@ class Lexicon:
     not_places: frozenset[str]
     #: First tokens of every place/institution phrase and last tokens of every street: cheap
     #: pre-checks so the phrase look-ups run only where a phrase can start or end.
-    place_heads: frozenset[str]
+    place_heads: dict[str, int]
     institution_heads: frozenset[str]
     street_tails: frozenset[str]
 
@@ -73,6 +73,16 @@ def _lines(name: str) -> frozenset[str]:
     return frozenset(
         ln.strip() for ln in raw.decode("utf-8").splitlines() if ln.strip() and not ln.startswith("#")
     )
+
+
+def _heads(phrases: frozenset[str]) -> dict[str, int]:
+    """First token of each phrase -> the most tokens a phrase with that start has."""
+    heads: dict[str, int] = {}
+    for phrase in phrases:
+        tokens = tokenize(phrase)
+        if tokens:
+            heads[tokens[0].low] = max(heads.get(tokens[0].low, 0), len(tokens))
+    return heads
 
 
 def _edge(phrases: frozenset[str], index: int) -> frozenset[str]:
@@ -101,7 +111,7 @@ def load_lexicon() -> Lexicon:
         institutions=institutions,
         slang=_SLANG,
         not_places=_NOT_PLACES,
-        place_heads=_edge(places_nl | places_world, 0),
+        place_heads=_heads(places_nl | places_world),
         institution_heads=_edge(institutions, 0),
         street_tails=_edge(streets, -1),
     )

@@ -37,10 +37,10 @@ _DREAM_BEFORE = re.compile(r"\b(?:wil|willen|zou|droom|vakantie|reis|reizen|gaan
 _TURKISH_LOCATIVE = re.compile(r"^['’](?:da|de|ta|te|dan|den|tan|ten|lı|li|lu|lü)\b", re.IGNORECASE)
 
 
-def _ngrams(tokens: list[Token], text: str, i: int) -> Iterator[tuple[int, str]]:
+def _ngrams(tokens: list[Token], text: str, i: int, longest: int = _MAX_NGRAM) -> Iterator[tuple[int, str]]:
     """(end index, phrase) of token runs starting at ``i``, longest first, only across spaces/hyphens."""
     ends = [i + 1]
-    for k in range(i + 1, min(len(tokens), i + _MAX_NGRAM)):
+    for k in range(i + 1, min(len(tokens), i + min(longest, _MAX_NGRAM))):
         if text[tokens[k - 1].end : tokens[k].start] not in {" ", "-"}:
             break
         ends.append(k + 1)
@@ -52,10 +52,11 @@ def places(text: str, tokens: list[Token], lex: Lexicon) -> Iterator[Span]:
     i = 0
     while i < len(tokens):
         found = False
-        if tokens[i].low not in lex.place_heads:
+        longest = lex.place_heads.get(tokens[i].low, 0)
+        if not longest:
             i += 1
             continue
-        for end, phrase in _ngrams(tokens, text, i):
+        for end, phrase in _ngrams(tokens, text, i, longest):
             in_nl = phrase in lex.places_nl
             in_world = phrase in lex.places_world
             if not (in_nl or in_world) or phrase in lex.not_places:

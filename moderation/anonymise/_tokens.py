@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["Token", "tokenize"]
 
@@ -12,20 +12,23 @@ __all__ = ["Token", "tokenize"]
 _TOKEN = re.compile(r"(?:[^\W\d_]{1,2}['’](?=[^\W\d_]))?[^\W\d_]+(?:-[^\W\d_]+)*|\d+")
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """One word or number of the message; ``low`` is its lower-case form."""
+class Token(NamedTuple):
+    """One word or number of the message; ``low`` is its lower-case form.
+
+    A NamedTuple, not a dataclass: a message has dozens and this is the hot path.
+    """
 
     start: int
     end: int
     text: str
     low: str
-
-    @property
-    def is_number(self) -> bool:
-        return self.text.isdigit()
+    is_number: bool
 
 
 def tokenize(text: str) -> list[Token]:
     """Tokens in order; punctuation, emoji and spaces are skipped (their offsets stay correct)."""
-    return [Token(m.start(), m.end(), m.group(), m.group().lower()) for m in _TOKEN.finditer(text)]
+    tokens = []
+    for m in _TOKEN.finditer(text):
+        word = m.group()
+        tokens.append(Token(m.start(), m.end(), word, word.lower(), word.isdigit()))
+    return tokens
