@@ -23,12 +23,18 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from moderation.anonymise.scoring import score  # noqa: E402
-from moderation.types import Span  # noqa: E402
+from moderation.anonymise.scoring import score
+from moderation.types import Span
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "anon_dev.jsonl"
 SYSTEMS = ("praatmee", "deduce", "presidio")
-SPACY_MODELS = ("nl_core_news_sm", "nl_core_news_md", "nl_core_news_lg", "en_core_web_sm", "en_core_web_lg")
+SPACY_MODELS = (
+    "nl_core_news_sm",
+    "nl_core_news_md",
+    "nl_core_news_lg",
+    "en_core_web_sm",
+    "en_core_web_lg",
+)
 
 Finder = Callable[[str], list[Span]]
 
@@ -73,7 +79,11 @@ def _presidio() -> tuple[Finder, str]:
         IpRecognizer(),
         DateRecognizer(),
     ]
-    note = "pattern recognisers only (no spaCy model installed: " + ", ".join(SPACY_MODELS) + " all absent)"
+    note = (
+        "pattern recognisers only (no spaCy model installed: "
+        + ", ".join(SPACY_MODELS)
+        + " all absent)"
+    )
     if models:
         note = f"pattern recognisers; spaCy models present but unused: {', '.join(models)}"
 
@@ -96,7 +106,9 @@ PACKAGES = {"praatmee": "moderation", "deduce": "deduce", "presidio": "presidio_
 
 
 def _worker(name: str, data: Path, seconds: float) -> dict[str, object]:
-    rows = [json.loads(line) for line in data.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [
+        json.loads(line) for line in data.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     started = time.perf_counter()
     find, note = LOADERS[name]()
     load_s = time.perf_counter() - started
@@ -129,13 +141,24 @@ def _run(name: str, data: Path, seconds: float) -> dict[str, object] | None:
         print(f"{name}: not installed (pip install the 'bench' extra); skipped")
         return None
     proc = subprocess.run(
-        [sys.executable, __file__, "--worker", name, "--data", str(data), "--seconds", str(seconds)],
+        [
+            sys.executable,
+            __file__,
+            "--worker",
+            name,
+            "--data",
+            str(data),
+            "--seconds",
+            str(seconds),
+        ],
         capture_output=True,
         text=True,
         check=False,
     )
     if proc.returncode != 0:
-        print(f"{name}: failed: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode}")
+        print(
+            f"{name}: failed: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode}"
+        )
         return None
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -157,7 +180,9 @@ def _report(results: list[dict[str, object]]) -> None:
     if ours and anchors:
         fastest = max(anchors, key=lambda r: r["msgs_per_s"])  # type: ignore[arg-type,return-value]
         ratio = ours["msgs_per_s"] / fastest["msgs_per_s"]  # type: ignore[operator]
-        print(f"\nthroughput: praatmee is {ratio:.1f}x {fastest['system']} (the faster anchor); goal >= 2x")
+        print(
+            f"\nthroughput: praatmee is {ratio:.1f}x {fastest['system']} (the faster anchor); goal >= 2x"
+        )
         print(
             f"goals: leak {ours['leak_rate']:.2%} (<= 1%), precision {ours['precision']:.3f} (>= 0.90),"
             f" peak {ours['peak_rss_mb']:.0f} MB (<= 200 MB)"

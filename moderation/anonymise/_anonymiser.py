@@ -11,7 +11,7 @@ __all__ = ["Anonymiser", "apply_spans"]
 
 #: Placeholders already in a text are skipped, so anonymising twice changes nothing more.
 _PLACEHOLDER_TEXTS = tuple(PLACEHOLDERS.values())
-_FILLER = "\x1f"
+_FILLER = "\u2060"  # word joiner: neither a word character nor whitespace to regexes
 
 
 def apply_spans(text: str, spans: tuple[Span, ...]) -> str:
@@ -36,16 +36,28 @@ def _placeholder_ranges(text: str) -> list[tuple[int, int]]:
     return ranges
 
 
-def _resolve(tiers: list[list[Span]], blocked: list[tuple[int, int]]) -> tuple[Span, ...]:
-    """Keep spans tier by tier (earlier tiers win), longest first within a tier; no overlaps."""
+def _resolve(
+    text: str, tiers: list[list[Span]], blocked: list[tuple[int, int]]
+) -> tuple[Span, ...]:
+    """Keep spans tier by tier (earlier tiers win), longest first within a tier; no overlaps.
+
+    A span that runs into one already kept is cut back to its part before it ("sanne" of a
+    name that swallowed the start of an e-mail address), so detection never depends on order.
+    """
     taken: list[tuple[int, int]] = list(blocked)
     kept: list[Span] = []
     for tier in tiers:
         for span in sorted(set(tier), key=lambda s: (-(s.end - s.start), s.start)):
-            if span.end <= span.start or any(span.start < e and s < span.end for s, e in taken):
+            start, end = span.start, span.end
+            for s, e in taken:
+                if start < e and s < end:
+                    end = s if s > start else start
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            if end <= start or any(start < e and s < end for s, e in taken):
                 continue
-            taken.append((span.start, span.end))
-            kept.append(span)
+            taken.append((start, end))
+            kept.append(Span(start, end, span.type))
     return tuple(sorted(kept))
 
 
@@ -66,11 +78,14 @@ class Anonymiser:
             text = text[:start] + _FILLER * (end - start) + text[end:]
         tokens = tokenize(text)
         patterns = _patterns.find_patterns(text)
-        structured = [*_locations.addresses(text, tokens, lex), *_locations.institutions(text, tokens, lex)]
+        structured = [
+            *_locations.addresses(text, tokens, lex),
+            *_locations.institutions(text, tokens, lex),
+        ]
         persons = [*_people.people(text, tokens, lex), *_people.initials(text, lex)]
         located = list(_locations.places(text, tokens, lex))
         ages = list(_people.ages(text, persons)) if any(c.isdigit() for c in text) else []
-        return _resolve([patterns, structured, ages, persons, located], blocked)
+        return _resolve(text, [patterns, structured, ages, persons, located], blocked)
 
     def anonymise(self, text: str) -> Redaction:
         """The text with every span replaced by its placeholder, and the spans."""

@@ -18,10 +18,31 @@ __all__ = ["addresses", "institutions", "places"]
 
 _MAX_NGRAM = 4
 #: Towns whose names are also frequent words; they still count after a cue ("in hoorn").
-_COMMON_TOWNS = frozenset("hoorn ede best putten epe zuid noord oost west centrum".split())
-_BIG_CITIES = frozenset("amsterdam rotterdam den haag utrecht londen parijs dubai".split())
+_COMMON_TOWNS = frozenset(
+    ["hoorn", "ede", "best", "putten", "epe", "zuid", "noord", "oost", "west", "centrum"]
+)
+_BIG_CITIES = frozenset(
+    ["amsterdam", "rotterdam", "den", "haag", "utrecht", "londen", "parijs", "dubai"]
+)
 _PLACE_CUES = frozenset(
-    "in uit naar bij vanuit richting rond buurt wijk woonplaats woon woont wonen w z iz".split()
+    [
+        "in",
+        "uit",
+        "naar",
+        "bij",
+        "vanuit",
+        "richting",
+        "rond",
+        "buurt",
+        "wijk",
+        "woonplaats",
+        "woon",
+        "woont",
+        "wonen",
+        "w",
+        "z",
+        "iz",
+    ]
 )
 _STRONG_BEFORE = re.compile(
     r"(?:\b(?:woon|woont|wonen|woonde|woonden|zit|zitten|slaap|verhuisd|verhuizen|kom|komt|komen|geboren|opgegroeid"
@@ -32,12 +53,18 @@ _STRONG_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _WEAK_BEFORE = re.compile(r"\b(?:in|uit|naar|van|bij)\s+(?:de\s+|het\s+)?$", re.IGNORECASE)
-_GENERAL_AFTER = re.compile(r"^\s+(?:is|zijn|was|beslissen|beslist|heeft|wil|moet|doet)\b", re.IGNORECASE)
-_DREAM_BEFORE = re.compile(r"\b(?:wil|willen|zou|droom|vakantie|reis|reizen|gaan|ga)\b[^.!?]{0,45}$", re.IGNORECASE)
+_GENERAL_AFTER = re.compile(
+    r"^\s+(?:is|zijn|was|beslissen|beslist|heeft|wil|moet|doet)\b", re.IGNORECASE
+)
+_DREAM_BEFORE = re.compile(
+    r"\b(?:wil|willen|zou|droom|vakantie|reis|reizen|gaan|ga)\b[^.!?]{0,45}$", re.IGNORECASE
+)
 _TURKISH_LOCATIVE = re.compile(r"^['’](?:da|de|ta|te|dan|den|tan|ten|lı|li|lu|lü)\b", re.IGNORECASE)
 
 
-def _ngrams(tokens: list[Token], text: str, i: int, longest: int = _MAX_NGRAM) -> Iterator[tuple[int, str]]:
+def _ngrams(
+    tokens: list[Token], text: str, i: int, longest: int = _MAX_NGRAM
+) -> Iterator[tuple[int, str]]:
     """(end index, phrase) of token runs starting at ``i``, longest first, only across spaces/hyphens."""
     ends = [i + 1]
     for k in range(i + 1, min(len(tokens), i + min(longest, _MAX_NGRAM))):
@@ -67,18 +94,29 @@ def places(text: str, tokens: list[Token], lex: Lexicon) -> Iterator[Span]:
             strong = bool(_STRONG_BEFORE.search(before)) or bool(_TURKISH_LOCATIVE.match(after))
             weak = bool(_WEAK_BEFORE.search(before))
             single_word = end - i == 1 and lex.is_word(phrase)
-            if end - i > 1 and tokens[i].low in {"de", "het"} and lex.is_word(phrase.split(" ", 1)[1]) and not strong:
+            if (
+                end - i > 1
+                and tokens[i].low in {"de", "het"}
+                and lex.is_word(phrase.split(" ", 1)[1])
+                and not strong
+            ):
                 continue
-            if end - i == 1 and (phrase in lex.top_words and phrase not in _COMMON_TOWNS or phrase in lex.slang):
+            if end - i == 1 and (
+                phrase in lex.top_words and phrase not in _COMMON_TOWNS or phrase in lex.slang
+            ):
                 continue
             if in_nl and not single_word and phrase not in _BIG_CITIES:
                 ok = not (_GENERAL_AFTER.match(after) and not strong and not weak) or strong
             elif in_nl and phrase in _BIG_CITIES:
-                ok = strong or (weak and not _GENERAL_AFTER.match(after) and not _DREAM_BEFORE.search(before))
+                ok = strong or (
+                    weak and not _GENERAL_AFTER.match(after) and not _DREAM_BEFORE.search(before)
+                )
             elif in_nl:
                 ok = strong or (weak and len(phrase) > 3)
             else:
-                ok = strong and not _DREAM_BEFORE.search(before) and not (single_word and not strong)
+                ok = (
+                    strong and not _DREAM_BEFORE.search(before) and not (single_word and not strong)
+                )
             if ok and not (end - i == 1 and phrase in lex.first_names and not strong and not weak):
                 yield Span(start, stop, "PLACE")
                 i = end
@@ -97,13 +135,71 @@ _HOUSE_NUMBER = re.compile(
     r"|\s?-?[a-z]{1,2}\b(?!\s?\w))?(?:\s+kamer\s+\d+)?",
     re.IGNORECASE,
 )
+_ADDRESS_CUE = re.compile(r"\b(?:op|aan|in)\s+(?:de\s+|het\s+)?$", re.IGNORECASE)
 _STREET_TITLES = frozenset(
-    "burgemeester graaf gravin koningin koning prins prinses sint st dokter dr pastoor pater generaal "
-    "admiraal president professor prof mr jan pieter van de der den het 't ten ter".split()
+    [
+        "burgemeester",
+        "graaf",
+        "gravin",
+        "koningin",
+        "koning",
+        "prins",
+        "prinses",
+        "sint",
+        "st",
+        "dokter",
+        "dr",
+        "pastoor",
+        "pater",
+        "generaal",
+        "admiraal",
+        "president",
+        "professor",
+        "prof",
+        "mr",
+        "jan",
+        "pieter",
+        "van",
+        "de",
+        "der",
+        "den",
+        "het",
+        "'t",
+        "ten",
+        "ter",
+    ]
 )
 _STREET_GENERIC = frozenset(
-    "straat laan weg plein kade gracht singel dijk dreef steeg pad park ring wal markt baan hoek dam veld "
-    "haven burg hof fietspad schoolplein snelweg zijweg hoofdweg parkeerplaats".split()
+    [
+        "straat",
+        "laan",
+        "weg",
+        "plein",
+        "kade",
+        "gracht",
+        "singel",
+        "dijk",
+        "dreef",
+        "steeg",
+        "pad",
+        "park",
+        "ring",
+        "wal",
+        "markt",
+        "baan",
+        "hoek",
+        "dam",
+        "veld",
+        "haven",
+        "burg",
+        "hof",
+        "fietspad",
+        "schoolplein",
+        "snelweg",
+        "zijweg",
+        "hoofdweg",
+        "parkeerplaats",
+    ]
 )
 
 
@@ -120,52 +216,202 @@ def addresses(text: str, tokens: list[Token], lex: Lexicon) -> Iterator[Span]:
         known = False
         for k in range(max(0, i - 3), i + 1):
             phrase = text[tokens[k].start : tok.end].lower()
-            if phrase in lex.streets and all(text[tokens[j].end : tokens[j + 1].start] in {" ", "-"} for j in range(k, i)):
+            if phrase in lex.streets and all(
+                text[tokens[j].end : tokens[j + 1].start] in {" ", "-"} for j in range(k, i)
+            ):
                 start_i, known = k, True
                 break
         if known and start_i < i and tokens[start_i].low in {"de", "het"}:
             before = text[: tokens[start_i].start].lower()
             if not re.search(r"\b(?:op|aan|in|naar|woon|adres:?)\s*$", before) or not number:
-                start_i = start_i + 1 if text[tokens[start_i + 1].start : tok.end].lower() in lex.streets else start_i
+                start_i = (
+                    start_i + 1
+                    if text[tokens[start_i + 1].start : tok.end].lower() in lex.streets
+                    else start_i
+                )
         if not known and suffix:
-            while start_i > 0 and tokens[start_i - 1].low in _STREET_TITLES - {"de", "het"} and text[tokens[start_i - 1].end : tokens[start_i].start] == " ":
+            while (
+                start_i > 0
+                and tokens[start_i - 1].low in _STREET_TITLES - {"de", "het"}
+                and text[tokens[start_i - 1].end : tokens[start_i].start] == " "
+            ):
                 start_i -= 1
         is_word = lex.is_word(tok.low) and start_i == i
-        if start_i == i and (tok.low in lex.places_nl or tok.low in lex.places_world) and not number:
+        if (
+            start_i == i
+            and (tok.low in lex.places_nl or tok.low in lex.places_world)
+            and not number
+        ):
             continue
-        if known and not suffix and start_i == i and not re.search(
-            r"\b(?:op|aan|adres:?|woon|woont|wonen|naar)\s+(?:de\s+|het\s+)?$", text[: tok.start], re.IGNORECASE
+        if (
+            known
+            and not suffix
+            and start_i == i
+            and not re.search(
+                r"\b(?:op|aan|adres:?|woon|woont|wonen|naar)\s+(?:de\s+|het\s+)?$",
+                text[: tok.start],
+                re.IGNORECASE,
+            )
         ):
             continue
         if not ((suffix or known) and (number or (not is_word and (suffix or len(tok.low) > 6)))):
             continue
-        if not number and not suffix:
-            # A known street name without a suffix or number ("de dam") needs an address cue.
-            if not re.search(r"\b(?:op|aan|in)\s+(?:de\s+|het\s+)?$", text[: tokens[start_i].start], re.IGNORECASE):
-                continue
+        # A known street name without a suffix or number ("de dam") needs an address cue.
+        if not number and not suffix and not _ADDRESS_CUE.search(text, 0, tokens[start_i].start):
+            continue
         stop = tok.end + (number.end() if number else 0)
         yield Span(tokens[start_i].start, stop, "ADDRESS")
 
 
 _KIND_ALWAYS_NAMED = frozenset(
-    "obs cbs pcbs rkbs ikc sbo vso roc basisschool praktijkschool stichting vv sv svv rkvv voetbalvereniging "
-    "voetbalclub hockeyclub zwemvereniging bakkerij garage kapsalon slagerij restaurant snackbar cafe café "
-    "autobedrijf schildersbedrijf installatiebedrijf hoveniersbedrijf kinderdagverblijf zorgboerderij woongroep "
-    "jeugdbescherming scholengemeenschap lyceum college gymnasium".split()
+    [
+        "obs",
+        "cbs",
+        "pcbs",
+        "rkbs",
+        "ikc",
+        "sbo",
+        "vso",
+        "roc",
+        "basisschool",
+        "praktijkschool",
+        "stichting",
+        "vv",
+        "sv",
+        "svv",
+        "rkvv",
+        "voetbalvereniging",
+        "voetbalclub",
+        "hockeyclub",
+        "zwemvereniging",
+        "bakkerij",
+        "garage",
+        "kapsalon",
+        "slagerij",
+        "restaurant",
+        "snackbar",
+        "cafe",
+        "café",
+        "autobedrijf",
+        "schildersbedrijf",
+        "installatiebedrijf",
+        "hoveniersbedrijf",
+        "kinderdagverblijf",
+        "zorgboerderij",
+        "woongroep",
+        "jeugdbescherming",
+        "scholengemeenschap",
+        "lyceum",
+        "college",
+        "gymnasium",
+    ]
 )
 _KIND_NEEDS_ARTICLE = frozenset(
-    "opvang kinderopvang pleegzorg jeugdhuis buurthuis jongerencentrum jeugdzorg gezinshuis school bso "
-    "jongerenopvang nachtopvang crisisopvang daklozenopvang blijf-van-mijn-lijfhuis vrouwenopvang "
-    "zorginstelling woonvoorziening internaat".split()
+    [
+        "opvang",
+        "kinderopvang",
+        "pleegzorg",
+        "jeugdhuis",
+        "buurthuis",
+        "jongerencentrum",
+        "jeugdzorg",
+        "gezinshuis",
+        "school",
+        "bso",
+        "jongerenopvang",
+        "nachtopvang",
+        "crisisopvang",
+        "daklozenopvang",
+        "blijf-van-mijn-lijfhuis",
+        "vrouwenopvang",
+        "zorginstelling",
+        "woonvoorziening",
+        "internaat",
+    ]
 )
-_SUFFIX_KINDS = frozenset("college lyceum gymnasium atheneum academie scholengemeenschap".split())
-_REGION_WORDS = frozenset("noord noordwest noordoost zuid zuidwest zuidoost oost west midden regio".split())
+_SUFFIX_KINDS = frozenset(
+    ["college", "lyceum", "gymnasium", "atheneum", "academie", "scholengemeenschap"]
+)
+_REGION_WORDS = frozenset(
+    [
+        "noord",
+        "noordwest",
+        "noordoost",
+        "zuid",
+        "zuidwest",
+        "zuidoost",
+        "oost",
+        "west",
+        "midden",
+        "regio",
+    ]
+)
 _STOP = frozenset(
-    """
-    in op bij en van voor maar want dus ik je jij hij zij ze we wij is was zijn heeft hebben
-    met naar om te tot als dan dat die dit daar hier niet wel ook nog al of een de het door
-    over na want omdat en sinds al mee aan uit zo heel erg echt elke iedere mijn mn m'n
-    """.split()
+    [
+        "in",
+        "op",
+        "bij",
+        "en",
+        "van",
+        "voor",
+        "maar",
+        "want",
+        "dus",
+        "ik",
+        "je",
+        "jij",
+        "hij",
+        "zij",
+        "ze",
+        "we",
+        "wij",
+        "is",
+        "was",
+        "zijn",
+        "heeft",
+        "hebben",
+        "met",
+        "naar",
+        "om",
+        "te",
+        "tot",
+        "als",
+        "dan",
+        "dat",
+        "die",
+        "dit",
+        "daar",
+        "hier",
+        "niet",
+        "wel",
+        "ook",
+        "nog",
+        "al",
+        "of",
+        "een",
+        "de",
+        "het",
+        "door",
+        "over",
+        "na",
+        "want",
+        "omdat",
+        "en",
+        "sinds",
+        "al",
+        "mee",
+        "aan",
+        "uit",
+        "zo",
+        "heel",
+        "erg",
+        "echt",
+        "elke",
+        "iedere",
+        "mijn",
+        "mn",
+        "m'n",
+    ]
 )
 
 
@@ -183,11 +429,20 @@ def _name_after(tokens: list[Token], j: int, text: str, lex: Lexicon, need_artic
         low = tokens[k].low
         if low in _STOP or tokens[k].is_number or (low in lex.places_nl and taken > 0):
             break
-        if taken > 0 and lex.is_word(low) and low not in _REGION_WORDS and not re.match(r".*(zorg|jeugd|opvang|groep)$", low):
+        if (
+            taken > 0
+            and lex.is_word(low)
+            and low not in _REGION_WORDS
+            and not re.match(r".*(zorg|jeugd|opvang|groep)$", low)
+        ):
             break
         k += 1
         taken += 1
-        if k < len(tokens) - 1 and tokens[k].low == "en" and tokens[k + 1].low in {"zonen", "zn", "partners", "co"}:
+        if (
+            k < len(tokens) - 1
+            and tokens[k].low == "en"
+            and tokens[k + 1].low in {"zonen", "zn", "partners", "co"}
+        ):
             k += 2
     return k if taken else j
 
@@ -203,11 +458,25 @@ def institutions(text: str, tokens: list[Token], lex: Lexicon) -> Iterator[Span]
             if end > i + 1 and tok.low not in _SUFFIX_KINDS:
                 yield Span(tok.start, tokens[end - 1].end, "SCHOOL_OR_INSTITUTION")
                 continue
-        if tok.low in _SUFFIX_KINDS or (tok.low.endswith(("college", "lyceum")) and len(tok.low) > 9 and not lex.is_word(tok.low)):
+        if tok.low in _SUFFIX_KINDS or (
+            tok.low.endswith(("college", "lyceum"))
+            and len(tok.low) > 9
+            and not lex.is_word(tok.low)
+        ):
             k = i
             if tok.low in _SUFFIX_KINDS:
-                while k > 0 and i - k < 2 and tokens[k - 1].low not in _STOP and not tokens[k - 1].is_number and text[tokens[k - 1].end : tokens[k].start] == " ":
+                while (
+                    k > 0
+                    and i - k < 2
+                    and tokens[k - 1].low not in _STOP
+                    and not tokens[k - 1].is_number
+                    and text[tokens[k - 1].end : tokens[k].start] == " "
+                ):
                     k -= 1
-                if k == i or all(lex.is_word(t.low) and t.low not in lex.surnames for t in tokens[k:i]) and tokens[k].low in {"het", "mbo", "hbo"}:
+                if (
+                    k == i
+                    or all(lex.is_word(t.low) and t.low not in lex.surnames for t in tokens[k:i])
+                    and tokens[k].low in {"het", "mbo", "hbo"}
+                ):
                     continue
             yield Span(tokens[k].start, tok.end, "SCHOOL_OR_INSTITUTION")

@@ -44,27 +44,106 @@ _PHONE_CANDIDATE = re.compile(
 _IBAN_HEAD = re.compile(r"[a-z]{2}\d{2}\s?[a-z]{4}\s?$", re.IGNORECASE)
 _SERVICE = re.compile(r"^(?:\+31|0031)?0?(?:800|900|906|909|14\d{2,3}$|112$|113$)")
 
-_IBAN = re.compile(r"(?<![\w-])[a-z]{2}\d{2}(?:[ ]?[a-z0-9]{4}){3,7}(?:[ ]?[a-z0-9]{1,3})?(?![\w-])", _I)
-_BSN = re.compile(r"(?<![\w.,/-])(?:\d{9}|\d{4}[. ]\d{2}[. ]\d{3}|\d{3}[. ]\d{3}[. ]\d{3}|\d{2}[. ]\d{3}[. ]\d{2}[. ]\d{2})(?![\w/-]|[.,]\d)")
+_IBAN = re.compile(
+    r"(?<![\w-])[a-z]{2}\d{2}(?:[ ]?[a-z0-9]{4}){3,7}(?:[ ]?[a-z0-9]{1,3})?(?![\w-])", _I
+)
+_BSN = re.compile(
+    r"(?<![\w.,/-])(?:\d{9}|\d{4}[. ]\d{2}[. ]\d{3}|\d{3}[. ]\d{3}[. ]\d{3}|\d{2}[. ]\d{3}[. ]\d{2}[. ]\d{2})(?![\w/-]|[.,]\d)"
+)
 
 _NOT_POSTCODE_LETTERS = frozenset(
-    "is en in op om of te al nu ja ik je we ze er na zo de ie et an at to so or it he me my no on "
-    "by be do go up us as if am pm km cm mm kg gb mb eu nl x".split()
+    [
+        "is",
+        "en",
+        "in",
+        "op",
+        "om",
+        "of",
+        "te",
+        "al",
+        "nu",
+        "ja",
+        "ik",
+        "je",
+        "we",
+        "ze",
+        "er",
+        "na",
+        "zo",
+        "de",
+        "ie",
+        "et",
+        "an",
+        "at",
+        "to",
+        "so",
+        "or",
+        "it",
+        "he",
+        "me",
+        "my",
+        "no",
+        "on",
+        "by",
+        "be",
+        "do",
+        "go",
+        "up",
+        "us",
+        "as",
+        "if",
+        "am",
+        "pm",
+        "km",
+        "cm",
+        "mm",
+        "kg",
+        "gb",
+        "mb",
+        "eu",
+        "nl",
+        "x",
+    ]
 )
 _POSTCODE = re.compile(r"(?<![\w.,-])([1-9]\d{3})(\s?)([a-z]{2})(?![\w-])", _I)
 
 # Dutch licence plates, sidecodes 1-14 (X letter, 9 digit); dashes optional.
 _SIDECODES = (
-    "XX99 99", "99 99XX", "99XX99", "XX 99XX", "XXXX99", "99XXXX", "99XXX9", "9XXX99",
-    "XX999X", "X999XX", "XXX99X", "X99XXX", "9XX999", "999XX9",
+    "XX99 99",
+    "99 99XX",
+    "99XX99",
+    "XX 99XX",
+    "XXXX99",
+    "99XXXX",
+    "99XXX9",
+    "9XXX99",
+    "XX999X",
+    "X999XX",
+    "XXX99X",
+    "X99XXX",
+    "9XX999",
+    "999XX9",
 )
 
 
 def _sidecode_regex() -> re.Pattern[str]:
     parts = []
-    for code in ("XX-99-99", "99-99-XX", "99-XX-99", "XX-99-XX", "XX-XX-99", "99-XX-XX",
-                 "99-XXX-9", "9-XXX-99", "XX-999-X", "X-999-XX", "XXX-99-X", "X-99-XXX",
-                 "9-XX-999", "999-XX-9"):
+    for code in (
+        "XX-99-99",
+        "99-99-XX",
+        "99-XX-99",
+        "XX-99-XX",
+        "XX-XX-99",
+        "99-XX-XX",
+        "99-XXX-9",
+        "9-XXX-99",
+        "XX-999-X",
+        "X-999-XX",
+        "XXX-99-X",
+        "X-99-XXX",
+        "9-XX-999",
+        "999-XX-9",
+    ):
         groups = [g.replace("X", "[a-z]").replace("9", r"\d") for g in code.split("-")]
         parts.append("-?".join(groups))
     return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])", _I)
@@ -94,7 +173,9 @@ _MONTHS = (
 _DATE = re.compile(
     r"(?<![\w/.-])(?:(?P<d1>[0-3]?\d)[-/.](?P<m1>[01]?\d)[-/.](?P<y1>(?:19|20)\d{2}|\d{2})"
     r"|(?P<y2>(?:19|20)\d{2})-(?P<m2>[01]\d)-(?P<d2>[0-3]\d)"
-    r"|(?P<d3>[0-3]?\d)(?:e|ste|de)?\s(?P<m3>" + _MONTHS + r")\.?(?:\s(?P<y3>(?:19|20)\d{2}|'\d{2}))?)"
+    r"|(?P<d3>[0-3]?\d)(?:e|ste|de)?\s(?P<m3>"
+    + _MONTHS
+    + r")\.?(?:\s(?P<y3>(?:19|20)\d{2}|'\d{2}))?)"
     r"(?![\w/-]|\.\d)",
     _I,
 )
@@ -124,7 +205,9 @@ _EXPLICIT_HANDLE = re.compile(r"(?:\bis|\bheet ik|\bnaam|\bname|:)\s*@?$", _I)
 _HANDLE_BEFORE_PLATFORM = re.compile(
     r"(?<![\w@.])[a-z0-9_.]*[_.\d][a-z0-9_.]*\s+(?:op|on)\s+" + _PLATFORM + r"\b", _I
 )
-_HANDLE_TRAIL = re.compile(r"^(?P<v>[a-z0-9_.]*[_.\d][a-z0-9_.]*)\s+(?:op|on)\s+" + _PLATFORM + r"\b", _I)
+_HANDLE_TRAIL = re.compile(
+    r"^(?P<v>[a-z0-9_.]*[_.\d][a-z0-9_.]*)\s+(?:op|on)\s+" + _PLATFORM + r"\b", _I
+)
 
 
 def _strip_url(url: str) -> str:
@@ -216,7 +299,12 @@ def postcodes(text: str) -> Iterator[Span]:
         cued = "postcode" in text[max(0, m.start() - 25) : m.start()].lower()
         if letters.lower() in _NOT_POSTCODE_LETTERS and not (cued or letters.isupper()):
             continue
-        if not m.group(2) and not cued and m.group(1).startswith(("19", "20")) and letters.islower():
+        if (
+            not m.group(2)
+            and not cued
+            and m.group(1).startswith(("19", "20"))
+            and letters.islower()
+        ):
             continue
         yield Span(m.start(), m.end(), "POSTCODE")
 
@@ -268,7 +356,19 @@ def handles(text: str) -> Iterator[Span]:
         # A bare word after the platform name must look like a username, not a Dutch word.
         if value.isalpha() and not _EXPLICIT_HANDLE.search(m.group(), 0, m.start("v") - m.start()):
             continue
-        if value.lower() in {"is", "en", "op", "of", "maar", "dan", "daar", "add", "me", "mij", "stuur"}:
+        if value.lower() in {
+            "is",
+            "en",
+            "op",
+            "of",
+            "maar",
+            "dan",
+            "daar",
+            "add",
+            "me",
+            "mij",
+            "stuur",
+        }:
             continue
         yield Span(m.start("v"), m.start("v") + len(value), "SOCIAL_HANDLE")
     for m in _HANDLE_BEFORE_PLATFORM.finditer(text):

@@ -22,7 +22,10 @@ def test_redacts_and_gives_offsets_into_the_original(anon: Anonymiser) -> None:
     assert record == {
         "id": "m1",
         "text": "ik ben [NAAM], bel [TELEFOON]",
-        "spans": [{"start": 7, "end": 12, "type": "PERSON"}, {"start": 18, "end": 29, "type": "PHONE"}],
+        "spans": [
+            {"start": 7, "end": 12, "type": "PERSON"},
+            {"start": 18, "end": 29, "type": "PHONE"},
+        ],
     }
 
 

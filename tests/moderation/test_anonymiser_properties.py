@@ -14,11 +14,65 @@ from moderation import Anonymiser, apply_spans
 _ANON = Anonymiser()
 _SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-_WORDS = (
-    "ik ben woon in de het mn moeder bel me op mail naar je kan nummer is en of maar 😂 🙏🏽 haha "
-    "egt school bro wollah yo ff pls gemeente jeugdzorg huur geld 15 jaar 3 keer euro om 15:30 "
-    "groep 8 hoi sanne rotterdam amsterdam straat de bakker ok thanks my number mijn bsn iban"
-).split()
+_WORDS = [
+    "ik",
+    "ben",
+    "woon",
+    "in",
+    "de",
+    "het",
+    "mn",
+    "moeder",
+    "bel",
+    "me",
+    "op",
+    "mail",
+    "naar",
+    "je",
+    "kan",
+    "nummer",
+    "is",
+    "en",
+    "of",
+    "maar",
+    "😂",
+    "🙏🏽",
+    "haha",
+    "egt",
+    "school",
+    "bro",
+    "wollah",
+    "yo",
+    "ff",
+    "pls",
+    "gemeente",
+    "jeugdzorg",
+    "huur",
+    "geld",
+    "15",
+    "jaar",
+    "3",
+    "keer",
+    "euro",
+    "om",
+    "15:30",
+    "groep",
+    "8",
+    "hoi",
+    "sanne",
+    "rotterdam",
+    "amsterdam",
+    "straat",
+    "de",
+    "bakker",
+    "ok",
+    "thanks",
+    "my",
+    "number",
+    "mijn",
+    "bsn",
+    "iban",
+]
 _SENTENCE = st.lists(st.sampled_from(_WORDS), max_size=12)
 _SEPARATORS = st.sampled_from([" ", " ", ", ", ": ", " (", "\n"])
 
@@ -33,16 +87,27 @@ def phones(draw: st.DrawFn) -> str:
     if kind == "mobile":
         national = "6" + draw(st.sampled_from("12345")) + draw(_digits(7))
     else:
-        area = draw(st.sampled_from(["20", "10", "70", "30", "40", "50", "23", "71", "73", "251", "297", "320", "546"]))
+        area = draw(
+            st.sampled_from(
+                ["20", "10", "70", "30", "40", "50", "23", "71", "73", "251", "297", "320", "546"]
+            )
+        )
         national = area + draw(_digits(9 - len(area))).replace("0", "5", 1)
     form = draw(st.sampled_from(["0", "+31 ", "+31", "0031", "+31 (0)"]))
     sep = draw(st.sampled_from(["", " ", "-", "."]))
     if kind == "mobile" and sep:
-        body = draw(st.sampled_from([f"{national[0]}{sep}{national[1:]}", f"{national[0]}{sep}{national[1:5]}{sep}{national[5:]}",
-                                     f"{national[0]}{sep}" + sep.join(national[i : i + 2] for i in range(1, 9, 2))]))
+        body = draw(
+            st.sampled_from(
+                [
+                    f"{national[0]}{sep}{national[1:]}",
+                    f"{national[0]}{sep}{national[1:5]}{sep}{national[5:]}",
+                    f"{national[0]}{sep}" + sep.join(national[i : i + 2] for i in range(1, 9, 2)),
+                ]
+            )
+        )
     elif sep:
         cut = len(national) - 7
-        body = f"{national[:cut]}{sep}{national[cut:cut + 3]}{sep}{national[cut + 3:]}"
+        body = f"{national[:cut]}{sep}{national[cut : cut + 3]}{sep}{national[cut + 3 :]}"
     else:
         body = national
     if form == "0" and kind == "land" and sep == "-":
@@ -69,7 +134,9 @@ def bsns(draw: st.DrawFn) -> str:
 
 @st.composite
 def ibans(draw: st.DrawFn) -> str:
-    bank = draw(st.sampled_from(["ABNA", "RABO", "INGB", "SNSB", "KNAB", "TRIO", "BUNQ", "ASNB", "RBRB"]))
+    bank = draw(
+        st.sampled_from(["ABNA", "RABO", "INGB", "SNSB", "KNAB", "TRIO", "BUNQ", "ASNB", "RBRB"])
+    )
     account = draw(_digits(10))
     bare = f"NL00{bank}{account}"
     number = f"NL{iban_lib.calc_check_digits(bare)}{bank}{account}"
@@ -94,7 +161,11 @@ def _assert_never_survives(words: list[str], index: int, value: str, sep: str) -
     text, start = _insert(words, index, value, sep)
     spans = _ANON.find(text)
     covered = {i for s in spans for i in range(s.start, s.end)}
-    leaked = [text[i] for i in range(start, start + len(value)) if i not in covered and not text[i].isspace()]
+    leaked = [
+        text[i]
+        for i in range(start, start + len(value))
+        if i not in covered and not text[i].isspace()
+    ]
     assert not leaked, (text, spans)
 
 
@@ -136,7 +207,9 @@ def test_offsets_slice_the_original(text: str) -> None:
 
 @_SETTINGS
 @given(_SENTENCE, st.integers(0, 12), st.one_of(phones(), bsns(), ibans(), _ADDRESS), _SEPARATORS)
-def test_anonymising_twice_changes_nothing_more(words: list[str], index: int, value: str, sep: str) -> None:
+def test_anonymising_twice_changes_nothing_more(
+    words: list[str], index: int, value: str, sep: str
+) -> None:
     once = _ANON.anonymise(_insert(words, index, value, sep)[0]).text
     assert _ANON.anonymise(once).text == once
 
