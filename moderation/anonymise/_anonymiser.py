@@ -51,7 +51,7 @@ def _resolve(
             start, end = span.start, span.end
             for s, e in taken:
                 if start < e and s < end:
-                    end = s if s > start else start
+                    end = max(start, s)
             while end > start and text[end - 1].isspace():
                 end -= 1
             if end <= start or any(start < e and s < end for s, e in taken):
