@@ -68,9 +68,16 @@ class EmbeddedNlu:
 
     def intent(self, text: str) -> tuple[str, float]:
         """Top intent and its probability; ``out_of_scope`` below INTENT_THRESHOLD."""
+        return self._intent_of(self._model.scores(text))
+
+    def themes(self, text: str) -> tuple[str, ...]:
+        """Every theme whose probability reaches THEME_THRESHOLD, in THEMES order."""
+        return self._themes_of(self._model.scores(text))
+
+    def _intent_of(self, scores: np.ndarray) -> tuple[str, float]:
         start, end = self._intent
-        scores = self._model.scores(text)[start:end]
-        probs = np.exp(scores - scores.max())
+        logits = scores[start:end]
+        probs = np.exp(logits - logits.max())
         probs /= probs.sum()
         best = int(probs.argmax())
         confidence = float(probs[best])
@@ -79,18 +86,18 @@ class EmbeddedNlu:
             label = "out_of_scope"
         return label, round(confidence, 4)
 
-    def themes(self, text: str) -> tuple[str, ...]:
-        """Every theme whose probability reaches THEME_THRESHOLD, in THEMES order."""
+    def _themes_of(self, scores: np.ndarray) -> tuple[str, ...]:
         start, end = self._themes
-        probs = 1.0 / (1.0 + np.exp(-self._model.scores(text)[start:end]))
+        probs = 1.0 / (1.0 + np.exp(-scores[start:end]))
         return tuple(self._model.labels[start + i] for i in np.flatnonzero(probs >= THEME_THRESHOLD))
 
     def parse_sync(self, text: str) -> NluResult:
         """Full result for one message (sub-millisecond; safe to call on the loop)."""
         if not text.strip():
             return NluResult(intent="out_of_scope", confidence=0.0)
-        label, confidence = self.intent(text)
-        return NluResult(intent=label, confidence=confidence, themes=self.themes(text),
+        scores = self._model.scores(text)  # one feature vector for both heads
+        label, confidence = self._intent_of(scores)
+        return NluResult(intent=label, confidence=confidence, themes=self._themes_of(scores),
                          lang=self._detector.detect(text))
 
     async def parse(self, text: str) -> NluResult:

@@ -44,6 +44,8 @@ _POLISH_ONLY = re.compile(r"[ąćęłńśźż]")
 _TURKISH_ONLY = re.compile(r"[ışğ]")
 _ARABIZI_DIGITS = re.compile(r"^[a-z]*[a-z][2379][a-z]*$|^[2379][a-z]{2,}$")
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|[a-z]*\d[a-z0-9]*", re.UNICODE)
+_DOUBLE = re.compile(r"(.)\1+")
+_TRIPLE = re.compile(r"(.)\1{2,}")
 _LAUGH = re.compile(r"^(?:[hj][aeiou]){2,}h?$|^(?:x+d+)+$|^l+o+l+$|^(?:hmm*|pf+|mm+)$")
 _RUSSIAN_WORDS = frozenset(
     "что это нет да ничего понимаю как почему спасибо пожалуйста привет меня мне хорошо".split()
@@ -54,8 +56,12 @@ _NEIGHBOURS: dict[str, str] = dict.fromkeys(("de", "es", "fr", "ru", "it", "pt")
 #: Function words carry a mixed sentence ("i got a letter from the gemeente" is en), so the
 #: lexicon share outweighs the engine, whose n-grams follow the content words.
 _LEXICON_WEIGHT = 2.0
-#: Lexicon share needed for a message of one or two words to be decided without statistics.
+#: Messages of up to this many words are decided by the lexicon alone when it has a leader.
 _SHORT = 2
+#: Longer messages skip the engine when the lexicon is this clear: most chat sentences
+#: are, and the engine is most of the cost of a parse.
+_CLEAR_SHARE = 0.6
+_CLEAR_MARGIN = 0.4
 
 
 class _Engine(Protocol):
@@ -124,9 +130,9 @@ class _LangdetectEngine:
 
 def _squeeze(token: str) -> tuple[str, ...]:
     """The token and its forms with letter runs cut to two and one ("jaaaa" -> jaa, ja)."""
-    two = re.sub(r"(.)\1{2,}", r"\1\1", token)
-    one = re.sub(r"(.)\1+", r"\1", token)
-    return tuple(dict.fromkeys((token, two, one)))
+    if not _DOUBLE.search(token):
+        return (token,)
+    return tuple(dict.fromkeys((token, _TRIPLE.sub(r"\1\1", token), _DOUBLE.sub(r"\1", token))))
 
 
 def _is_universal(token: str) -> bool:
@@ -181,11 +187,12 @@ class LanguageDetector:
         if _TURKISH_ONLY.search(joined):
             return "tr"
         share = self._lexicon_share(tokens)
+        ranked = sorted(share.values(), reverse=True)
         best = max(share, key=lambda k: share[k])
-        if len(tokens) <= _SHORT and share[best] > 0:
-            leaders = [k for k, v in share.items() if v == share[best]]
-            if len(leaders) == 1:
-                return "unknown" if best == _OUTSIDE else best
+        decisive = (len(tokens) <= _SHORT and ranked[0] > ranked[1]) or (
+            ranked[0] >= _CLEAR_SHARE and ranked[0] - ranked[1] >= _CLEAR_MARGIN)
+        if decisive:
+            return "unknown" if best == _OUTSIDE else best
         probs = self._engine.probabilities(joined)
         combined = {k: _LEXICON_WEIGHT * share.get(k, 0.0) + probs.get(k, 0.0)
                     for k in (*_SIX, _OUTSIDE)}
