@@ -28,6 +28,7 @@ from typing import Any
 
 import yaml
 
+from moderation.crisis_model import CrisisModel
 from moderation.types import CrisisKind
 
 __all__ = ["CrisisAssessment", "CrisisDetector", "normalise"]
@@ -43,6 +44,8 @@ _WEIGHTS: Mapping[str, float] = {
 _TOPICAL = frozenset({"topic", "topic_weak"})
 _THRESHOLD = 1.0
 _SERIOUS_BONUS = 0.5
+#: The learned second opinion decides alone only above this crisis probability.
+_MODEL_THRESHOLD = 0.5
 #: Ties go to the kind whose reply matters most.
 _PRIORITY = (
     CrisisKind.SUICIDE,
@@ -256,6 +259,8 @@ class CrisisAssessment:
 
     kind: CrisisKind
     scores: tuple[tuple[CrisisKind, float], ...]
+    #: the learned model's crisis probability; ``None`` when the rules decided alone
+    model_probability: float | None = None
 
     @property
     def crisis(self) -> bool:
@@ -265,11 +270,18 @@ class CrisisAssessment:
 class CrisisDetector:
     """Finds crisis signals in one chat message; build once (it compiles ~300 patterns)."""
 
-    __slots__ = ("_lexicon",)
+    __slots__ = ("_lexicon", "_model")
 
-    def __init__(self, patterns: Path | None = None) -> None:
-        """Load the shipped patterns, or a patterns file with the same layout."""
+    def __init__(self, patterns: Path | None = None, training: Path | None = None) -> None:
+        """Load the shipped patterns and train the model on the shipped examples (~0.2 s).
+
+        ``patterns`` and ``training`` replace the shipped files (same layouts).
+        """
         self._lexicon = _Lexicon.load(patterns)
+        lexicon = self._lexicon
+        self._model = CrisisModel(
+            lambda text: normalise(text, lexicon.slang, lexicon.fillers), training
+        )
 
     @property
     def slang(self) -> Mapping[str, str]:
@@ -283,7 +295,8 @@ class CrisisDetector:
     def assess(self, text: str) -> CrisisAssessment:
         """Score every kind for ``text`` and pick the main one."""
         lex = self._lexicon
-        norm = normalise(text, lex.slang, lex.fillers)
+        plain = normalise(text, lex.slang, lex.fillers)
+        norm = plain
         keys = _gate_keys(norm)
         for idiom in lex.idioms:
             if idiom.found_in(norm, keys):
@@ -310,25 +323,32 @@ class CrisisDetector:
             scores[CrisisKind.SUICIDE] += _WEIGHTS["strong"]
             best[CrisisKind.SUICIDE] = max(best[CrisisKind.SUICIDE], _WEIGHTS["strong"])
 
-        if joking and has["trivial"]:
+        dismissed = (joking and has["trivial"]) or (
+            has["past"] and has["recovery"] and not has["current"]
+        )
+        if dismissed:
             scores = dict.fromkeys(_PRIORITY, 0.0)
-        if has["past"] and has["recovery"] and not has["current"]:
-            scores = dict.fromkeys(_PRIORITY, 0.0)
-        if has["game"]:
-            for kind in _VIOLENCE:
-                scores[kind] = 0.0
+        excluded = set(_VIOLENCE) if has["game"] else set()
         if has["accident"]:
-            scores[CrisisKind.SELF_HARM] = 0.0
+            excluded.add(CrisisKind.SELF_HARM)
+        for kind in excluded:
+            scores[kind] = 0.0
 
         # the kind with the most specific evidence, then the most evidence; first of equals wins
         top = max(_PRIORITY, key=lambda kind: (best[kind] if scores[kind] else 0.0, scores[kind]))
         if has["serious"] and scores[top] > 0:
             scores[top] += _SERIOUS_BONUS
-        crisis = sum(scores.values()) >= _THRESHOLD
-        return CrisisAssessment(
-            kind=top if crisis else CrisisKind.NONE,
-            scores=tuple((kind, scores[kind]) for kind in _PRIORITY),
-        )
+        ranked = tuple((kind, scores[kind]) for kind in _PRIORITY)
+        if sum(scores.values()) >= _THRESHOLD:
+            return CrisisAssessment(kind=top, scores=ranked)
+        if dismissed:
+            return CrisisAssessment(kind=CrisisKind.NONE, scores=ranked)
+        # the rules saw too little: ask the model, which knows vocabulary the rules lack
+        verdict = self._model.judge(plain)
+        kind = top if scores[top] > 0 else verdict.kind
+        if verdict.crisis_probability < _MODEL_THRESHOLD or kind in excluded:
+            kind = CrisisKind.NONE
+        return CrisisAssessment(kind=kind, scores=ranked, model_probability=verdict.crisis_probability)
 
 
 def _bare_refusal(norm: str, *, laughing: bool) -> bool:
