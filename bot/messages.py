@@ -109,6 +109,8 @@ class OutboundMessage:
     #: For WhatsApp outside the 24-hour window: the template to use instead, if any.
     template: str | None = None
     template_params: tuple[str, ...] = field(default=())
+    #: The participant's language, for the adapter's own hints ("type the number").
+    lang: str = "nl"
 
     def __post_init__(self) -> None:
         if not self.text:

@@ -144,10 +144,10 @@ def _start(t: _Turn, event: Event) -> None:
                 return
             else:
                 dialogue = None
-        t.text("welcome")
         if dialogue is not None:
-            _begin_dialogue(t, dialogue)
+            _begin_dialogue(t, dialogue)  # its consent step says hello itself
         else:
+            t.text("welcome")
             _menu(t)
         return
     if t.state.in_dialogue:
@@ -318,7 +318,7 @@ def _prompt(t: _Turn) -> None:
             t.text("dialogue_unavailable")
             _menu(t)
             return
-        t.say(render_step(dialogue, dialogue.step(s.step_id or ""), s.lang))
+        t.say(render_step(dialogue, dialogue.step(s.step_id or ""), s.lang, s.asked))
     elif s.awaiting == Awaiting.TOPIC:
         t.text("ask_topic")
     elif s.awaiting == Awaiting.LANGUAGE:
@@ -413,11 +413,11 @@ def _dialogue_answer(t: _Turn, event: Event) -> None:
         _menu(t)
         return
     current = dialogue.step(t.state.step_id or "")
-    result = parse_answer(dialogue, current, event, t.state.lang)
+    result = parse_answer(dialogue, current, event, t.state.lang, t.state.asked)
     if isinstance(result, Invalid):
         if event.kind is InboundKind.CHOICE:
             t.text("stale_choice")
-            t.say(render_step(dialogue, current, t.state.lang))
+            t.say(render_step(dialogue, current, t.state.lang, t.state.asked))
         else:
             t.say(result.hint)
         return
@@ -471,7 +471,7 @@ def _enter(t: _Turn, dialogue: Dialogue, target: Step | None) -> None:
                 t.effects.append(RunAction(action, dialogue.id, target.id))
             target = target.next and dialogue.step(target.next) or dialogue.following(target)
             continue
-        t.set(step_id=target.id, awaiting=None)
-        t.say(render_step(dialogue, target, lang))
+        t.set(step_id=target.id, awaiting=None, asked=t.state.turn)
+        t.say(render_step(dialogue, target, lang, t.state.turn))
         return
     raise RuntimeError(f"dialogue {dialogue.id} chains more than {MAX_AUTO_STEPS} message steps")

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.conversation.events import Answer, Event
 from bot.conversation.texts import say
 from bot.dialogue.model import Dialogue, Step, StepType
 from bot.messages import Choice, ChoiceStyle, Expect, InboundKind, OutboundMessage
 
-__all__ = ["Invalid", "SKIP", "parse_answer", "render_step", "YES", "NO"]
+__all__ = ["NO", "SKIP", "YES", "Invalid", "parse_answer", "render_step", "tag_choice", "untag"]
 
 SKIP = "_skip"
 YES = "yes"
@@ -37,8 +37,24 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text.casefold()).strip(" .!?,")
 
 
-def render_step(dialogue: Dialogue, step: Step, lang: str) -> OutboundMessage:
-    """The abstract message that asks ``step`` in ``lang``."""
+def tag_choice(tag: int, option_id: str) -> str:
+    """A button id that names the question's turn as well as the option."""
+    return f"{tag}.{option_id}"
+
+
+def untag(choice_ids: tuple[str, ...], tag: int) -> tuple[str, ...] | None:
+    """Option ids from button ids of the question asked in turn ``tag``; None if stale."""
+    out = []
+    for cid in choice_ids:
+        prefix, dot, option = cid.partition(".")
+        if not dot or prefix != str(tag):
+            return None
+        out.append(option)
+    return tuple(out)
+
+
+def render_step(dialogue: Dialogue, step: Step, lang: str, tag: int = 0) -> OutboundMessage:
+    """The abstract message that asks ``step`` in ``lang``; button ids carry ``tag``."""
     text = step.text.get(lang)
     choices: list[Choice] = []
     expect = Expect.NOTHING
@@ -61,14 +77,25 @@ def render_step(dialogue: Dialogue, step: Step, lang: str) -> OutboundMessage:
         expect = Expect.NUMBER
     if step.optional:
         choices.append(Choice(SKIP, say("skip", lang)))
-    return OutboundMessage(text=text, choices=tuple(choices), expect=expect, style=style)
+    tagged = tuple(Choice(tag_choice(tag, c.id), c.label) for c in choices)
+    return OutboundMessage(text=text, choices=tagged, expect=expect, style=style, lang=lang)
 
 
-def parse_answer(dialogue: Dialogue, step: Step, event: Event, lang: str) -> Answer | Invalid:
-    """Read ``event`` as the answer to ``step``: button ids, numbers, labels or free text."""
+def parse_answer(
+    dialogue: Dialogue, step: Step, event: Event, lang: str, tag: int = 0
+) -> Answer | Invalid:
+    """Read ``event`` as the answer to ``step``: button ids, numbers, labels or free text.
+
+    A press on a button of an earlier question (another ``tag``) is invalid.
+    """
     base = {"dialogue_id": dialogue.id, "step_id": step.id, "step_type": str(step.type)}
     text = (event.text or "").strip()
-    if step.optional and (SKIP in event.choice_ids or _norm(text) in _SKIP_WORDS):
+    if event.kind is InboundKind.CHOICE:
+        option_ids = untag(event.choice_ids, tag)
+        if option_ids is None:
+            return Invalid(_hint(step, lang))
+        event = replace(event, choice_ids=option_ids)
+    if step.optional and (SKIP in event.choice_ids or _norm(text) in _SKIP_WORDS or _is_skip_number(step, text)):
         return Answer(**base, skipped=True)
     if step.type is StepType.OPEN_TEXT:
         return _open_text(step, event, text, lang, base)
@@ -77,6 +104,14 @@ def parse_answer(dialogue: Dialogue, step: Step, event: Event, lang: str) -> Ans
     if step.type is StepType.MULTIPLE_CHOICE:
         return _multi(step, event, text, lang, base)
     return _single(step, event, text, lang, base)
+
+
+def _is_skip_number(step: Step, text: str) -> bool:
+    """Numbered-text renderings list "skip" last, as option n + 1."""
+    norm = _norm(text)
+    if step.type not in (StepType.SINGLE_CHOICE, StepType.MULTIPLE_CHOICE):
+        return False
+    return norm.isdigit() and int(norm) == len(step.options) + 1
 
 
 def _hint(step: Step, lang: str) -> str:

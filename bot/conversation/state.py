@@ -31,6 +31,9 @@ class ConversationState:
     dialogue_id: str | None = None
     step_id: str | None = None
     awaiting: str | None = None
+    #: The turn in which the current question was asked; its buttons carry it, so
+    #: a press on an older question's button is recognised as stale.
+    asked: int = 0
     stopped: bool = False
     completed: tuple[str, ...] = ()
     #: Turn counter: part of every idempotency key, so a replayed turn repeats its keys.

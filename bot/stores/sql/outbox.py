@@ -11,6 +11,7 @@ keeps only pseudonym, platform message id and state.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -89,6 +90,7 @@ class Outbox:
         *,
         channel: str | None = None,
         pseudonym: str | None = None,
+        keys: Sequence[str] | None = None,
         max_priority: int | None = None,
     ) -> list[OutboxRow]:
         """Take up to ``limit`` due rows, best first, leasing them to this worker."""
@@ -101,6 +103,8 @@ class Outbox:
             conditions.append(outbox.c.channel == channel)
         if pseudonym is not None:
             conditions.append(outbox.c.pseudonym == pseudonym)
+        if keys is not None:
+            conditions.append(outbox.c.idempotency_key.in_(list(keys)))
         if max_priority is not None:
             conditions.append(outbox.c.priority <= max_priority)
         pick = (
@@ -159,6 +163,17 @@ class Outbox:
                     error_code=code, detail=error[:200], at=at,
                 )
             )
+
+    async def release_held(self, pseudonym: str, now: datetime) -> int:
+        """The participant wrote again (a new 24-hour window): held messages are due now."""
+        async with self._db.engine.begin() as conn:
+            result = await conn.execute(
+                update(outbox)
+                .where(outbox.c.pseudonym == pseudonym, outbox.c.status == "pending",
+                       outbox.c.last_error.like("held:%"))
+                .values(due_at=now, last_error=None)
+            )
+        return result.rowcount or 0
 
     async def drop_pending(self, pseudonym: str) -> int:
         """Remove everything still queued for a participant (they stopped or blocked us)."""

@@ -1,0 +1,276 @@
+"""The conversation runtime: every inbound message, from any channel, goes through here.
+
+    de-duplicate → pseudonymise → per-participant lock → anonymise + understand →
+    engine step → actions and effects → state saved → replies into the outbox
+
+``accept`` returns only when all of that is durable, so a channel may then
+acknowledge its platform. Raw text and channel ids live only in memory while one
+message is handled; the state store and the database see pseudonyms, anonymised
+text and sealed addresses only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from actions.base import Action, ActionContext
+from bot.channels.base import DeliveryState, DeliveryStatus
+from bot.conversation.engine import step
+from bot.conversation.events import Enrol, Erase, Event, RaiseTopic, RunAction, Say, SetSubscription
+from bot.conversation.menus import EngineContext, menu_message
+from bot.conversation.state import ConversationState
+from bot.delivery.payload import encode
+from bot.delivery.worker import OutboxWorker
+from bot.messages import InboundKind, InboundMessage, OutboundMessage
+from bot.stores.sql import AddressBook, InsightStore, Outbox, OutboxItem
+from bot.stores.state import StateStore
+from moderation.anonymiser import Anonymiser
+from moderation.pseudonyms import Pseudonymiser
+from moderation.sealing import AddressSealer
+from nlu.types import NluBackend, NluResult
+
+__all__ = ["Runtime", "RuntimeStores"]
+
+log = logging.getLogger(__name__)
+
+#: How long a handled message id is remembered (WhatsApp retries for up to 7 days).
+SEEN_TTL = timedelta(days=8)
+#: Texts longer than this are cut before any processing (platforms allow 4096).
+MAX_TEXT = 4096
+#: Channels whose replies are delivered before ``accept`` returns (the web chat
+#: answers in the same HTTP response); others are delivered in the background.
+INLINE_CHANNELS = frozenset({"webchat"})
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class RuntimeStores:
+    state: StateStore
+    insights: InsightStore
+    addresses: AddressBook
+    outbox: Outbox
+
+
+class Runtime:
+    """Implements the channels' :class:`~bot.channels.base.InboundSink`."""
+
+    def __init__(
+        self,
+        *,
+        ctx: EngineContext,
+        stores: RuntimeStores,
+        worker: OutboxWorker,
+        pseudonymiser: Pseudonymiser,
+        sealer: AddressSealer,
+        anonymiser: Anonymiser,
+        nlu: NluBackend,
+        actions: Mapping[str, Action],
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self._ctx = ctx
+        self._s = stores
+        self._worker = worker
+        self._pseudo = pseudonymiser
+        self._sealer = sealer
+        self._anon = anonymiser
+        self._nlu = nlu
+        self._actions = actions
+        self._clock = clock
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.handled = 0
+
+    # --- the sink contract -------------------------------------------------------------------
+
+    async def accept(self, message: InboundMessage) -> None:
+        """Handle one inbound message durably; a repeat of a handled id does nothing."""
+        seen = "seen:" + hashlib.sha256(f"{message.channel}\x00{message.message_id}".encode()).hexdigest()[:40]
+        if await self._s.state.get(seen) is not None:
+            return
+        pseudonym = self._pseudo.pseudonym(message.channel, message.channel_user_id)
+        async with self._s.state.lock("p:" + pseudonym):
+            if await self._s.state.get(seen) is not None:
+                return
+            keys = await self._handle(message, pseudonym)
+            await self._s.state.set(seen, "1", SEEN_TTL)
+        self.handled += 1
+        if message.channel in INLINE_CHANNELS:
+            await self._worker.flush(keys)
+        elif keys:
+            self._spawn(self._worker.flush(keys))
+
+    async def status(self, update: DeliveryStatus) -> None:
+        """A platform's delivery report: log it; a permanent failure makes the address unreachable."""
+        pseudonym = await self._s.outbox.log_status(
+            update.channel, update.platform_message_id, str(update.state), update.at, update.error_code
+        )
+        if update.state is DeliveryState.FAILED and update.permanent and pseudonym:
+            await self._s.insights.mark_unreachable(pseudonym)
+            await self._s.outbox.drop_pending(pseudonym)
+
+    # --- one message -------------------------------------------------------------------------
+
+    async def _handle(self, message: InboundMessage, pseudonym: str) -> list[str]:
+        now = self._clock()
+        state_key = "state:" + pseudonym
+        state = ConversationState.from_json(await self._s.state.get(state_key))
+        new_participant = state.turn == 0
+        event = await self._event(message, now)
+        turn = step(self._ctx, state, event)
+        if new_participant and message.address:
+            await self._s.addresses.put(pseudonym, message.channel, self._sealer.seal(message.address), now)
+            await self._s.insights.enrol(pseudonym, message.channel, turn.state.municipality, turn.state.lang, now)
+        turn_key = hashlib.sha256(f"{message.channel}\x00{message.message_id}".encode()).hexdigest()
+        says: list[OutboundMessage] = []
+        erased = False
+        for effect in turn.effects:
+            if isinstance(effect, Say):
+                says.append(effect.message)
+            elif isinstance(effect, RunAction):
+                says += await self._run_action(effect, pseudonym, turn.state, turn_key, now)
+            elif isinstance(effect, RaiseTopic):
+                if turn.state.municipality:
+                    await self._s.insights.add_topic(
+                        hashlib.sha256(f"{turn_key}:topic".encode()).hexdigest(), pseudonym,
+                        turn.state.municipality, effect.text, turn.state.lang, now, effect.themes,
+                        turn.state.group,
+                    )
+            elif isinstance(effect, Enrol):
+                await self._s.insights.enrol(pseudonym, message.channel, effect.municipality, effect.lang, now)
+            elif isinstance(effect, SetSubscription):
+                await self._s.insights.set_active(pseudonym, effect.active)
+                if not effect.active:
+                    await self._s.outbox.drop_pending(pseudonym)
+            elif isinstance(effect, Erase):
+                await self._erase(pseudonym)
+                erased = True
+        if erased:
+            await self._s.state.delete(state_key)
+        else:
+            await self._s.state.set(state_key, turn.state.to_json())
+            if message.kind is not InboundKind.BLOCKED:
+                await self._s.outbox.release_held(pseudonym, now)
+        return await self._enqueue(message, None if erased else pseudonym, turn_key, says, now)
+
+    async def _event(self, message: InboundMessage, now: datetime) -> Event:
+        text = (message.text or "")[:MAX_TEXT] if message.text is not None else None
+        redacted: str | None = None
+        nlu = NluResult(intent="out_of_scope", confidence=0.0)
+        if text and message.kind is InboundKind.TEXT:
+            redacted = self._anon.anonymise(text).text
+            nlu = await self._nlu.parse(text)
+        return Event(
+            at=now,
+            kind=message.kind,
+            text=text,
+            redacted=redacted,
+            choice_ids=message.choice_ids,
+            start_payload=message.start_payload,
+            intent=nlu.intent,
+            confidence=nlu.confidence,
+            lang=nlu.lang,
+            themes=nlu.themes,
+        )
+
+    async def _run_action(
+        self, call: RunAction, pseudonym: str, state: ConversationState, turn_key: str, now: datetime
+    ) -> list[OutboundMessage]:
+        dialogue = self._ctx.catalog.get(call.dialogue_id)
+        action = self._actions.get(call.name)
+        if dialogue is None or action is None or state.municipality is None:
+            log.error("action %s for dialogue %s cannot run", call.name, call.dialogue_id)
+            return []
+        ctx = ActionContext(
+            pseudonym=pseudonym,
+            municipality=state.municipality,
+            lang=state.lang,
+            at=now,
+            turn_key=turn_key,
+            dialogue=dialogue,
+            insights=self._s.insights,
+            next_menu=lambda: menu_message(self._ctx, state),
+            group_id=state.group,
+        )
+        return list(await action(ctx, call))
+
+    async def _erase(self, pseudonym: str) -> None:
+        await self._s.insights.erase(pseudonym)
+        linked = await self._s.state.keys(f"state:{pseudonym}")
+        await self._s.state.delete(*linked, "state:" + pseudonym)
+
+    async def _enqueue(
+        self,
+        message: InboundMessage,
+        pseudonym: str | None,
+        turn_key: str,
+        says: list[OutboundMessage],
+        now: datetime,
+    ) -> list[str]:
+        if not says or not message.address:
+            return []
+        sealed = self._sealer.seal(message.address)
+        items = [
+            OutboxItem(
+                idempotency_key=hashlib.sha256(f"{turn_key}:{i}".encode()).hexdigest(),
+                channel=message.channel,
+                address_enc=sealed,
+                payload=encode(out),
+                due_at=now,
+                pseudonym=pseudonym,
+            )
+            for i, out in enumerate(merge_messages(says))
+        ]
+        await self._s.outbox.enqueue(items, now)
+        return [i.idempotency_key for i in items]
+
+    # --- background work ---------------------------------------------------------------------
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background delivery failed: %r", task.exception())
+
+    async def aclose(self) -> None:
+        """Wait for background deliveries started by ``accept``."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def merge_messages(messages: list[OutboundMessage], limit: int = 1500) -> list[OutboundMessage]:
+    """Join plain texts into the message after them, so a reply is one or two bubbles.
+
+    Fewer bubbles keep within per-chat limits (WhatsApp allows about one message
+    per 6 s per person) and read better. A message with choices ends a bubble.
+    """
+    merged: list[OutboundMessage] = []
+    pending: list[str] = []
+    for m in messages:
+        if m.choices or m.template:
+            text = "\n\n".join([*pending, m.text])
+            if pending and len(text) <= limit:
+                m = OutboundMessage(text, m.choices, m.expect, m.style, m.bulk, m.template, m.template_params)
+            else:
+                merged += [OutboundMessage(t) for t in pending]
+            pending = []
+            merged.append(m)
+        elif pending and len("\n\n".join([*pending, m.text])) > limit:
+            merged.append(OutboundMessage("\n\n".join(pending)))
+            pending = [m.text]
+        else:
+            pending.append(m.text)
+    if pending:
+        merged.append(OutboundMessage("\n\n".join(pending)))
+    return merged

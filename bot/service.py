@@ -1,0 +1,273 @@
+"""The Praatmee service: stores, dialogues, understanding, runtime, channels and
+the outbox worker, embedded in one aiohttp application.
+
+``Service.app()`` returns the aiohttp app; its cleanup context opens everything
+on start-up and closes it in reverse order on shutdown, so the same object runs
+under ``praatmee serve``, in tests and in benchmarks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from actions import default_actions
+from bot.channels.base import Channel, TemplateMessage
+from bot.channels.webchat import WebChatChannel
+from bot.config import Settings
+from bot.conversation.menus import EngineContext
+from bot.delivery.sender import Sender
+from bot.delivery.worker import OutboxWorker
+from bot.dialogue.catalog import Catalog
+from bot.errors import ConfigError, StoreUnavailable
+from bot.keys import load_pseudonymiser, load_sealer
+from bot.runtime import Runtime, RuntimeStores
+from bot.stores.sql import AddressBook, Database, InsightStore, Outbox
+from bot.stores.state import MemoryStateStore, RedisStateStore, SqliteStateStore, StateStore
+from bot.understanding import Understanding
+from moderation.anonymiser import Anonymiser
+from nlu.types import NluBackend
+
+__all__ = ["Service"]
+
+log = logging.getLogger(__name__)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Service:
+    """Everything Praatmee runs. Build with settings; start with ``app()`` or ``open()``."""
+
+    def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = _utcnow) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.catalog: Catalog | None = None
+        self.db: Database | None = None
+        self.state: StateStore | None = None
+        self.insights: InsightStore | None = None
+        self.outbox: Outbox | None = None
+        self.runtime: Runtime | None = None
+        self.worker: OutboxWorker | None = None
+        self.channels: dict[str, Channel] = {}
+        self.nlu: NluBackend | None = None
+        self._worker_task: asyncio.Task[None] | None = None
+        self._stack = contextlib.AsyncExitStack()
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Open stores, load dialogues, start channels and the worker. Fails whole."""
+        try:
+            await self._open()
+        except BaseException:
+            await self.close()
+            raise
+
+    async def _open(self) -> None:
+        s = self.settings
+        actions = default_actions()
+        self.catalog = Catalog.load(
+            [s.dialogues], municipalities=frozenset(s.municipalities), known_actions=frozenset(actions)
+        )
+        if not len(self.catalog):
+            raise ConfigError(f"Config 'PRAATMEE_DIALOGUES' has no dialogue files in {s.dialogues}")
+        self.db = await Database.open(s.resolved_database_url)
+        self._stack.push_async_callback(self.db.close)
+        self.state = await self._open_state()
+        self._stack.push_async_callback(self.state.close)
+        await self.state.ping()
+        self.insights = InsightStore(self.db)
+        self.outbox = Outbox(self.db)
+        self.nlu = await self._open_nlu()
+        sealer = load_sealer(s)
+        self.worker = OutboxWorker(self.outbox, {}, self.insights, clock=self.clock)
+        self.runtime = Runtime(
+            ctx=EngineContext(self.catalog, s.municipalities, command_confidence=s.command_confidence),
+            stores=RuntimeStores(self.state, self.insights, AddressBook(self.db), self.outbox),
+            worker=self.worker,
+            pseudonymiser=load_pseudonymiser(s),
+            sealer=sealer,
+            anonymiser=Anonymiser(),
+            nlu=Understanding(self.nlu),
+            actions=actions,
+            clock=self.clock,
+        )
+        self._stack.push_async_callback(self.runtime.aclose)
+        for channel in self._make_channels():
+            await channel.initialize()
+            self._stack.push_async_callback(channel.shutdown)
+            self.channels[channel.name] = channel
+        templates = {
+            purpose: TemplateMessage(t["name"], t.get("language", "nl"))
+            for purpose, t in s.whatsapp_templates.items()
+        }
+        for name, ch in self.channels.items():
+            self.worker.add_sender(name, Sender(ch, sealer, templates=templates if name == "whatsapp" else None))
+        self._worker_task = asyncio.create_task(self.worker.run(), name="outbox-worker")
+        self._stack.push_async_callback(self._stop_worker)
+
+    async def _stop_worker(self) -> None:
+        if self._worker_task is not None:
+            self._worker_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker_task
+
+    async def close(self) -> None:
+        await self._stack.aclose()
+
+    async def _open_state(self) -> StateStore:
+        kind = self.settings.resolved_state_store
+        if kind == "redis":
+            assert self.settings.redis_url
+            return RedisStateStore.from_url(self.settings.redis_url, self.settings.redis_prefix)
+        if kind == "memory":
+            return MemoryStateStore()
+        return await SqliteStateStore.open(self.settings.data_dir / "state.sqlite")
+
+    async def _open_nlu(self) -> NluBackend | None:
+        backend = self.settings.nlu_backend
+        if backend == "keywords":
+            return None
+        from nlu.embedded import EmbeddedNlu
+
+        embedded = await EmbeddedNlu.load(
+            cache_dir=self.settings.nlu_cache_dir or self.settings.data_dir / "nlu-cache"
+        )
+        if backend == "embedded":
+            return embedded
+        raise ConfigError("Config 'PRAATMEE_NLU_BACKEND' has value \"rasa\": not available yet")
+
+    def _make_channels(self) -> list[Channel]:
+        assert self.runtime is not None and self.state is not None
+        channels: list[Channel] = [WebChatChannel(self.runtime, self.state, clock=self.clock)]
+        channels += _platform_channels(self.settings, self.runtime)
+        return channels
+
+    # --- web ---------------------------------------------------------------------------------
+
+    def app(self) -> web.Application:
+        """The aiohttp application; opening and closing ride on its cleanup context."""
+        app = web.Application(client_max_size=4 * 1024 * 1024)
+        app.cleanup_ctx.append(self._lifespan)
+        app.router.add_get("/healthz", self._healthz)
+        app.on_startup.append(self._add_channel_routes)
+        return app
+
+    async def _lifespan(self, app: web.Application) -> AsyncIterator[None]:
+        await self.open()
+        yield
+        await self.close()
+
+    async def _add_channel_routes(self, app: web.Application) -> None:
+        """Routes are added after the channels exist (cleanup_ctx runs first)."""
+        for channel in self.channels.values():
+            app.router.add_routes(channel.routes())
+
+    async def health(self) -> tuple[bool, dict[str, Any]]:
+        """(healthy, details) of every store, channel and the NLU."""
+        stores: dict[str, str] = {}
+        ok = True
+        for name, probe in (("state", self.state), ("database", self.db)):
+            if probe is None:
+                stores[name] = "not started"
+                ok = False
+                continue
+            try:
+                await probe.ping()
+                stores[name] = f"ok ({_kind(probe)})"
+            except StoreUnavailable as exc:
+                stores[name] = f"unavailable: {exc}"
+                ok = False
+        channels = {name: ch.health() for name, ch in self.channels.items()}
+        nlu_health = getattr(self.nlu, "health", None)
+        nlu: Any = nlu_health() if callable(nlu_health) else {"status": "ok", "backend": self.settings.nlu_backend}
+        details = {
+            "status": "ok" if ok else "unavailable",
+            "stores": stores,
+            "channels": channels,
+            "nlu": nlu,
+            "dialogues": sorted(self.catalog.dialogues) if self.catalog else [],
+            "outbox_pending": await self.outbox.pending() if self.outbox and ok else None,
+        }
+        return ok, details
+
+    async def _healthz(self, request: web.Request) -> web.Response:
+        ok, details = await self.health()
+        return web.json_response(details, status=200 if ok else 503)
+
+
+def _kind(store: object) -> str:
+    if isinstance(store, Database):
+        return store.dialect
+    return str(getattr(store, "name", type(store).__name__))
+
+
+def _platform_channels(settings: Settings, runtime: Runtime) -> list[Channel]:
+    channels: list[Channel] = []
+    if settings.telegram_token is not None:
+        from bot.channels.telegram import TelegramChannel, TelegramSettings
+
+        channels.append(
+            TelegramChannel(
+                TelegramSettings(
+                    token=settings.telegram_token.get_secret_value(),
+                    mode=settings.telegram_mode,
+                    webhook_url=settings.telegram_webhook_url,
+                    secret=settings.telegram_secret.get_secret_value() if settings.telegram_secret else None,
+                    api_base_url=settings.telegram_api_base_url,
+                    bot_username=settings.telegram_bot_username,
+                ),
+                runtime,
+            )
+        )
+    whatsapp = _whatsapp_settings(settings)
+    if whatsapp is not None:
+        from bot.channels.whatsapp import WhatsAppChannel
+
+        channels.append(WhatsAppChannel(whatsapp, runtime))
+    return channels
+
+
+def _whatsapp_settings(settings: Settings) -> Any:
+    import json
+
+    from bot.channels.whatsapp import WhatsAppNumber, WhatsAppSettings
+
+    numbers: list[WhatsAppNumber] = []
+    if settings.whatsapp_numbers is not None:
+        try:
+            raw = json.loads(settings.whatsapp_numbers.get_secret_value())
+            numbers = [WhatsAppNumber(str(n["phone_number_id"]), n["municipality"], n["access_token"]) for n in raw]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(
+                "Config 'PRAATMEE_WHATSAPP_NUMBERS' must be a JSON list of "
+                '{"phone_number_id", "municipality", "access_token"}'
+            ) from exc
+    elif settings.whatsapp_phone_number_id:
+        if settings.whatsapp_access_token is None:
+            raise ConfigError("Config 'PRAATMEE_WHATSAPP_ACCESS_TOKEN' is needed with PRAATMEE_WHATSAPP_PHONE_NUMBER_ID")
+        municipality = settings.whatsapp_municipality or next(iter(settings.municipalities))
+        numbers = [WhatsAppNumber(settings.whatsapp_phone_number_id, municipality,
+                                  settings.whatsapp_access_token.get_secret_value())]
+    if not numbers:
+        return None
+    if settings.whatsapp_app_secret is None or settings.whatsapp_verify_token is None:
+        raise ConfigError("Config 'PRAATMEE_WHATSAPP_APP_SECRET' and 'PRAATMEE_WHATSAPP_VERIFY_TOKEN' are needed for WhatsApp")
+    for n in numbers:
+        if n.municipality not in settings.municipalities:
+            raise ConfigError(f"Config 'PRAATMEE_WHATSAPP_NUMBERS' names unknown municipality {n.municipality!r}")
+    return WhatsAppSettings(
+        numbers=tuple(numbers),
+        app_secret=settings.whatsapp_app_secret.get_secret_value(),
+        verify_token=settings.whatsapp_verify_token.get_secret_value(),
+        api_base_url=settings.whatsapp_api_base_url,
+        overall_per_second=settings.whatsapp_throughput,
+    )
