@@ -67,7 +67,8 @@ def start_rasa(log: Path) -> tuple[subprocess.Popen[bytes], str, str, float]:
     import urllib.request
     while time.perf_counter() - started < 90:
         if proc.poll() is not None:
-            raise SystemExit(f"rasa exited {proc.returncode}; see {log}")
+            tail = log.read_text(errors="replace")[-2000:]
+            raise SystemExit(f"rasa exited {proc.returncode}; log tail:\n{tail}")
         try:
             with urllib.request.urlopen(f"{url}/status?token={token}", timeout=2) as resp:
                 if resp.status == 200:

@@ -68,7 +68,8 @@ def _wait_ready(server: RasaServer) -> None:
     deadline = time.monotonic() + READY_TIMEOUT
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            pytest.fail(f"rasa exited with {server.process.returncode}; see {server.log}")
+            tail = server.log.read_text(errors="replace")[-2000:]
+            pytest.fail(f"rasa exited with {server.process.returncode}; log tail:\n{tail}")
         try:
             with urllib.request.urlopen(f"{server.url}/status?token={server.token}",
                                         timeout=2) as resp:
