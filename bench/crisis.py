@@ -22,8 +22,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from moderation.screen import Screener  # noqa: E402
-from moderation.types import CrisisKind  # noqa: E402
+from moderation.screen import Screener
+from moderation.types import CrisisKind
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "crisis_dev.jsonl"
 KINDS = [kind for kind in CrisisKind if kind is not CrisisKind.NONE]
@@ -113,7 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"data: {args.data} ({len(rows)} messages); screener loaded in {load_ms:.0f} ms")
     results = {"praatmee": evaluate(praatmee, rows), "keywords": evaluate(keyword_anchor, rows)}
     for name, result in results.items():
-        kinds = "  ".join(f"{kind} {found}/{total}" for kind, (found, total) in result.per_kind.items())
+        kinds = "  ".join(
+            f"{kind} {found}/{total}" for kind, (found, total) in result.per_kind.items()
+        )
         print(f"{name:9s} recall {result.recall:.3f}  precision {result.precision:.3f}  {kinds}")
     ours, anchor = results["praatmee"], results["keywords"]
     print(

@@ -48,29 +48,39 @@ _PATTERNS: tuple[re.Pattern[str], ...] = tuple(
     re.compile(p)
     for p in (
         # directed insults: "je bent een mongool", "jij sukkel", "you idiot", "what a loser"
-        rf"\b(?:je bent|jij bent|ben je|bent u|jij|you are|you|u bent|wat een|what a|such a|fucking|"
-        rf"stomme|domme|vieze|kut|klote|kanker|tering|tyfus|vuile|dirty|stupid|dumb) (?:\w+ ){{0,2}}{_NOUN}\b",
+        (
+            rf"\b(?:je bent|jij bent|ben je|bent u|jij|you are|you|u bent|wat een|what a|such a|fucking|"
+            rf"stomme|domme|vieze|kut|klote|kanker|tering|tyfus|vuile|dirty|stupid|dumb) (?:\w+ ){{0,2}}{_NOUN}\b"
+        ),
         rf"\b{_NOUN} (?:\w+ ){{0,1}}{_TARGET}\b",
         rf"\b(?:je bent|jij bent|ben je|bent u|you are|u bent|bot is|bot bent|app is) (?:\w+ ){{0,2}}{_ADJ}\b",
-        rf"\b(?:kut|klote|kloten|kanker|tering|tyfus|stomme|domme|stupid|dumb|useless|shitty|fucking|"
-        rf"fking|waardeloze|nutteloze|achterlijke|debiele|gestoorde|trash) ?(?:bot|chatbot|robot|app|"
-        rf"ding|programma|wijf|gast|kind|jij|you)\b",
+        (
+            r"\b(?:kut|klote|kloten|kanker|tering|tyfus|stomme|domme|stupid|dumb|useless|shitty|fucking|"
+            r"fking|waardeloze|nutteloze|achterlijke|debiele|gestoorde|trash) ?(?:bot|chatbot|robot|app|"
+            r"ding|programma|wijf|gast|kind|jij|you)\b"
+        ),
         rf"^(?:(?:vuile|vieze|stomme|domme|kut|dirty|stupid|fucking) )?{_NOUN}(?: {_NOUN})*$",
         r"\b(?:kutbot|kankerbot|kutapp|kutding|kutwijf|kankerwijf|kankerhoer|kankerlijer|fuckbot)\b",
         # curses and dismissals at someone
         r"\bf(?:uck|uk|ck|k|ok)\w* (?:you|off|u|this bot|the bot|jou|je|jullie|yourself|urself)\b",
-        r"\b(?:screw (?:you|u|this bot)|piss off|go to hell|get lost|stfu|gtfo|shut up|"
-        r"shut the fuck up|fu)\b",
+        (
+            r"\b(?:screw (?:you|u|this bot)|piss off|go to hell|get lost|stfu|gtfo|shut up|"
+            r"shut the fuck up|fu)\b"
+        ),
         r"\bsuck (?:my|a) (?:dick|cock|balls)\b",
         r"\byou suck\b",
         r"\b(?:hou|houd) (?:je|jij|uw) (?:bek|kop|smoel|waffel|mond dicht)\b",
         r"\b(?:bek|kop|smoel) (?:dicht|houden)\b",
         r"\b(?:rot|flikker|sodemieter|donder|tyfus|kanker|tering|oprotten)\s?(?:op|toch op)\b",
         r"\bkrijg (?:de|het|toch de|nou de) (?:kanker|tering|tyfus|pest|klere|kolere|pleuris)\b",
-        r"\b(?:je|jouw|your) (?:moeder|mama|moer|mom|vader|pa|dad) (?:is )?(?:\w+ ){0,2}"
-        r"(?:hoer|slet|bitch|whore|slut|kanker|tering|dik|fat|lelijk|ugly|aap)\b",
-        r"\b(?:kys|kill yourself|go die|val dood|go kill yourself|hang yourself|maak jezelf dood|"
-        r"drop dead|i hope you die|hoop dat je doodgaat|hoop dat je dood gaat)\b",
+        (
+            r"\b(?:je|jouw|your) (?:moeder|mama|moer|mom|vader|pa|dad) (?:is )?(?:\w+ ){0,2}"
+            r"(?:hoer|slet|bitch|whore|slut|kanker|tering|dik|fat|lelijk|ugly|aap)\b"
+        ),
+        (
+            r"\b(?:kys|kill yourself|go die|val dood|go kill yourself|hang yourself|maak jezelf dood|"
+            r"drop dead|i hope you die|hoop dat je doodgaat|hoop dat je dood gaat)\b"
+        ),
         r"(?<!ik )(?<!we )(?<!jullie )\bga (?:toch |lekker |maar )?dood\b(?! van| aan)",
         r"\b(?:i hate you|ik haat je|ik haat jou|ik haat jullie)\b(?! (?:niet|not)\b)",
     )
@@ -103,7 +113,7 @@ class AbuseDetector:
 
     @staticmethod
     def _disease_curse(norm: str) -> bool:
-        """"kanker", "tering", "tyfus" as curses; not the disease ("heeft kanker", "borstkanker")."""
+        """Curses "kanker", "tering", "tyfus"; but not the disease ("heeft kanker", "borstkanker")."""
         for match in _DISEASE_CURSE.finditer(norm):
             around = norm[max(0, match.start() - 30) : match.end() + 30]
             if not _MEDICAL.search(around):

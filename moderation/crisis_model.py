@@ -15,6 +15,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +34,7 @@ def ngrams(norm: str) -> list[str]:
     """Character 3-5-grams inside words (with word edges) plus single words and word pairs."""
     words = norm.split()
     features = [f"w:{word}" for word in words]
-    features += [f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    features += [f"b:{a} {b}" for a, b in pairwise(words)]
     for word in words:
         padded = f" {word} "
         for size in _CHAR_SIZES:
@@ -65,12 +66,13 @@ class CrisisModel:
         # learned from the crises only. liblinear fits each in milliseconds.
         self._kinds = tuple(kind for kind in CrisisKind if kind is not CrisisKind.NONE)
         crises = [i for i, label in enumerate(labels) if label is not CrisisKind.NONE]
-        targets = [(range(len(labels)), [label is not CrisisKind.NONE for label in labels])]
+        everything = list(range(len(labels)))
+        targets = [(everything, [label is not CrisisKind.NONE for label in labels])]
         targets += [(crises, [labels[i] is kind for i in crises]) for kind in self._kinds]
         fitted = []
         for rows, target in targets:
             model = LogisticRegression(C=10.0, solver="liblinear", class_weight="balanced")
-            fitted.append(model.fit(matrix[list(rows)], target))
+            fitted.append(model.fit(matrix[rows], target))
         # one row per feature, one column per model: a message is a weighted sum of rows
         self._weights: np.ndarray = np.column_stack([m.coef_[0] for m in fitted])
         self._intercepts: np.ndarray = np.array([m.intercept_[0] for m in fitted])

@@ -38,4 +38,9 @@ def _screen_one(line: str, number: int, screener: Screener) -> dict[str, Any]:
     if not isinstance(text, str):
         return {"id": record_id, "error": f"line {number}: 'text' must be a string"}
     result = screener.screen(text)
-    return {"id": record_id, "crisis": result.crisis, "kind": result.kind.value, "abuse": result.abuse}
+    return {
+        "id": record_id,
+        "crisis": result.crisis,
+        "kind": result.kind.value,
+        "abuse": result.abuse,
+    }

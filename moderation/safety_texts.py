@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from moderation.types import CrisisKind
 
-__all__ = ["ABUSE_REPLY", "CRISIS_REPLY", "LocalisedText", "PAUSE_NOTICE", "crisis_reply"]
+__all__ = ["ABUSE_REPLY", "CRISIS_REPLY", "PAUSE_NOTICE", "LocalisedText", "crisis_reply"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from moderation.abuse import AbuseDetector
-from moderation.screen import Screener
 from moderation.safety_texts import ABUSE_REPLY, PAUSE_NOTICE, crisis_reply
+from moderation.screen import Screener
 from moderation.types import CrisisKind
 
 ABUSIVE = [
@@ -68,7 +68,9 @@ def test_insults_and_curses_are_abuse(detector: AbuseDetector, text: str) -> Non
 
 
 @pytest.mark.parametrize("text", NOT_ABUSIVE)
-def test_mood_swearing_reports_and_illness_are_not_abuse(detector: AbuseDetector, text: str) -> None:
+def test_mood_swearing_reports_and_illness_are_not_abuse(
+    detector: AbuseDetector, text: str
+) -> None:
     assert not detector.is_abusive(text)
 
 

@@ -135,6 +135,20 @@ NEGATIVES: dict[str, list[str]] = {
 }
 
 
+# Everyday bot traffic: a helpline reply here would puzzle and push people away.
+EVERYDAY = [
+    "waar kan ik zwemmen",
+    "ik wil graag een fiets",
+    "de trein was te laat",
+    "mijn fiets is gestolen",
+    "ik ben verliefd",
+    "kan de gemeente iets doen aan de geluidsoverlast",
+    "ik vind school saai",
+    "when is the next bus",
+    "we need a place to hang out",
+]
+
+
 @pytest.fixture(scope="module")
 def detector() -> CrisisDetector:
     return CrisisDetector()
@@ -156,6 +170,11 @@ def test_unseen_crisis_phrasing_is_found_with_its_kind(
     "text", [text for group in NEGATIVES.values() for text in group], ids=lambda t: t[:40]
 )
 def test_hard_negatives_are_not_a_crisis(detector: CrisisDetector, text: str) -> None:
+    assert detector.detect(text) is CrisisKind.NONE
+
+
+@pytest.mark.parametrize("text", EVERYDAY)
+def test_everyday_messages_are_not_a_crisis(detector: CrisisDetector, text: str) -> None:
     assert detector.detect(text) is CrisisKind.NONE
 
 

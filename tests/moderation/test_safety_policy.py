@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -16,7 +16,7 @@ from moderation.safety_policy import (
     decide_flood,
 )
 
-NOW = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
 
 def seconds_ago(*offsets: float) -> list[datetime]:
@@ -64,7 +64,9 @@ def test_spread_out_abuse_does_not_pause() -> None:
 
 
 def test_abuse_pause_settings_are_honoured() -> None:
-    settings = AbusePauseSettings(max_abusive=2, window=timedelta(minutes=1), pause=timedelta(hours=1))
+    settings = AbusePauseSettings(
+        max_abusive=2, window=timedelta(minutes=1), pause=timedelta(hours=1)
+    )
     decision = decide_abuse_pause(seconds_ago(0, 30), NOW, settings)
     assert decision.pause_until == NOW + timedelta(hours=1)
     with pytest.raises(ValueError, match="positive"):
