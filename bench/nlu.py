@@ -32,11 +32,11 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nlu.embedded import EmbeddedNlu  # noqa: E402
-from nlu.language import LanguageDetector  # noqa: E402
-from nlu.rasa_http import RasaHttpNlu  # noqa: E402
-from nlu.training_data import load_intents, load_themes  # noqa: E402
-from nlu.types import THEMES, NluResult  # noqa: E402
+from nlu.embedded import EmbeddedNlu
+from nlu.language import LanguageDetector
+from nlu.rasa_http import RasaHttpNlu
+from nlu.training_data import load_intents, load_themes
+from nlu.types import THEMES, NluResult
 
 TEST = ROOT / "nlu" / "data" / "test"
 DEV_LANG = ROOT.parent / "shared" / "data" / "langid_dev.jsonl"

@@ -1,3 +1,4 @@
+# ruff: noqa: SIM905  -- word lists read best as whitespace-separated text
 """Short-word lexicons for chat messages: the words a statistical detector gets wrong.
 
 Statistical detectors need a few dozen characters; chat answers are often one or two

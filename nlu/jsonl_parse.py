@@ -40,7 +40,7 @@ async def parse_lines(lines: Iterable[str], backend: NluBackend) -> AsyncIterato
             continue
         try:
             result = await backend.parse(text)
-        except Exception as exc:  # one failing line must not end the stream
+        except Exception as exc:  # noqa: BLE001 - one failing line must not end the stream
             yield _error(line_id, f"line {number}: {type(exc).__name__}: {exc}")
             continue
         yield json.dumps({"id": line_id, "lang": result.lang, "intent": result.intent,

@@ -48,7 +48,7 @@ _DOUBLE = re.compile(r"(.)\1+")
 _TRIPLE = re.compile(r"(.)\1{2,}")
 _LAUGH = re.compile(r"^(?:[hj][aeiou]){2,}h?$|^(?:x+d+)+$|^l+o+l+$|^(?:hmm*|pf+|mm+)$")
 _RUSSIAN_WORDS = frozenset(
-    "что это нет да ничего понимаю как почему спасибо пожалуйста привет меня мне хорошо".split()
+    ["что", "это", "нет", "да", "ничего", "понимаю", "как", "почему", "спасибо", "пожалуйста", "привет", "меня", "мне", "хорошо"]
 )
 _OUTSIDE = "other"
 #: Languages outside the six that chat here brings in; their text must map to unknown.

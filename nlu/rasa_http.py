@@ -8,14 +8,14 @@ carry the message text (it may be personal).
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import aiohttp
 
 from nlu.embedded import EmbeddedNlu
 from nlu.types import INTENTS, NluResult
 
-__all__ = ["RasaAuthError", "RasaError", "RasaHttpNlu", "RasaUnavailable"]
+__all__ = ["RasaAuthError", "RasaError", "RasaHttpNlu", "RasaNlu", "RasaUnavailable"]
 
 
 class RasaError(RuntimeError):
@@ -34,21 +34,22 @@ class RasaHttpNlu:
     """Client for one Rasa server; use ``async with`` or call :meth:`close`.
 
     :param url: base URL, e.g. ``http://127.0.0.1:5005``.
-    :param token: the server's ``--auth-token``.
-    :param tagger: supplies themes and language (Rasa does intents only).
+    :param token: the server's ``--auth-token`` (None: a server started without one).
+    :param embedded: supplies themes and language (Rasa does intents only).
     :param timeout: seconds for one request, connect included; a chat turn must not hang.
     """
 
-    __slots__ = ("_session", "_tagger", "_timeout", "_token", "_url")
+    __slots__ = ("_embedded", "_session", "_timeout", "_token", "_url")
 
-    def __init__(self, url: str, token: str, tagger: EmbeddedNlu, timeout: float = 2.0) -> None:
+    def __init__(self, url: str, token: str | None, embedded: EmbeddedNlu,
+                 timeout: float = 2.0) -> None:
         self._url = url.rstrip("/")
         self._token = token
-        self._tagger = tagger
+        self._embedded = embedded
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
 
-    async def __aenter__(self) -> RasaHttpNlu:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,
@@ -72,11 +73,16 @@ class RasaHttpNlu:
         if name not in INTENTS:
             name = "out_of_scope"
         return NluResult(intent=str(name), confidence=round(float(confidence), 4),
-                         themes=self._tagger.themes(text), lang=self._tagger.detector.detect(text))
+                         themes=self._embedded.themes(text),
+                         lang=self._embedded.detector.detect(text))
 
     async def status(self) -> dict[str, Any]:
         """``GET /status`` (model id and fingerprint); raises like :meth:`parse`."""
         return await self._request("GET", "/status", None)
+
+    @property
+    def _params(self) -> dict[str, str]:
+        return {"token": self._token} if self._token is not None else {}
 
     async def _request(self, method: str, path: str, payload: dict[str, str] | None
                        ) -> dict[str, Any]:
@@ -85,7 +91,7 @@ class RasaHttpNlu:
         url = f"{self._url}{path}"
         try:
             async with self._session.request(method, url, json=payload,
-                                             params={"token": self._token}) as resp:
+                                             params=self._params) as resp:
                 if resp.status in (401, 403):
                     raise RasaAuthError(f"Rasa at {self._url} refused the token "
                                         f"(HTTP {resp.status}); check the auth token setting")
@@ -100,3 +106,7 @@ class RasaHttpNlu:
         if not isinstance(body, dict):
             raise RasaError(f"Rasa {method} {path} answered with a non-object")
         return body
+
+
+#: Short name used by the service and the CLI.
+RasaNlu = RasaHttpNlu

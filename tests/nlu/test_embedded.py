@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import shutil
 import time
 from pathlib import Path
@@ -149,7 +150,7 @@ async def test_load_trains_in_a_thread_without_blocking_the_loop(tmp_path: Path)
     nlu = await EmbeddedNlu.load(_copy_data(tmp_path), tmp_path / "cache")
     took = time.perf_counter() - started
     beat.cancel()
-    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(ticks)]
     assert took > 0.5  # real training happened
     assert len(ticks) > took / 0.05 and max(gaps) < 0.5
     assert (await nlu.parse("hoi")).intent == "greet"
