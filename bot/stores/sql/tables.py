@@ -31,9 +31,14 @@ __all__ = [
     "answers",
     "completions",
     "delivery_log",
+    "digest_sends",
+    "feedback",
+    "feedback_recipients",
     "metadata",
+    "officials",
     "outbox",
     "participants",
+    "quote_reviews",
     "topics",
 ]
 
@@ -175,4 +180,102 @@ delivery_log = Table(
     Column("error_code", Integer, nullable=True),
     Column("detail", String(200), nullable=True),
     Column("at", UtcDateTime, nullable=False),
+)
+
+# --- digests and feedback (revision 0002) -------------------------------------------------
+# Officials' subscriptions, the digest delivery log, the quote review queue and
+# feedback to participants. None of these holds raw chat text: quotes point at
+# an already anonymised answer or topic and keep only a reviewer's edit.
+
+officials = Table(
+    "officials",
+    metadata,
+    Column("official_id", String(32), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("email", String(254), nullable=False),
+    #: JSON lists. ``may_see``: what the official is allowed to see; ``municipalities``: what
+    #: the digest covers (a subset). Empty ``domains``/``themes`` mean all.
+    Column("may_see", Text, nullable=False, default="[]"),
+    Column("municipalities", Text, nullable=False, default="[]"),
+    Column("domains", Text, nullable=False, default="[]"),
+    Column("themes", Text, nullable=False, default="[]"),
+    Column("lang", String(8), nullable=False, default="nl"),
+    Column("weekday", SmallInteger, nullable=False, default=1),  # ISO: 1 = Monday
+    Column("hour", SmallInteger, nullable=False, default=9),  # Europe/Amsterdam
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+digest_sends = Table(
+    "digest_sends",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    #: sha256 of official id + ISO week: one digest per official and week, ever.
+    Column("idempotency_key", String(64), nullable=False, unique=True),
+    Column("official_id", String(32), nullable=False, index=True),
+    Column("iso_week", String(8), nullable=False),
+    Column("status", String(10), nullable=False),  # sending, retry, sent, failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("lease_until", UtcDateTime, nullable=True),
+    Column("next_attempt_at", UtcDateTime, nullable=True),
+    Column("message_id", String(200), nullable=True),
+    Column("last_error", String(200), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime, nullable=True),
+)
+
+quote_reviews = Table(
+    "quote_reviews",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    #: "answer:<id>" or "topic:<id>": one review per source row.
+    Column("idempotency_key", String(64), nullable=False, unique=True),
+    Column("source", String(8), nullable=False),
+    Column("source_id", BigInteger, nullable=False),
+    Column("municipality", String(32), nullable=False),
+    Column("dialogue_id", String(32), nullable=True),
+    Column("step_id", String(32), nullable=True),
+    Column("iso_week", String(8), nullable=False),
+    #: pending, held (leftover risk), approved, rejected
+    Column("status", String(10), nullable=False),
+    Column("risk", String(80), nullable=True),
+    #: The reviewer's own redaction; NULL shows the stored (anonymised) text.
+    Column("edited_text", Text, nullable=True),
+    Column("useful", Boolean, nullable=False, default=False),
+    Column("useful_week", String(8), nullable=True),
+    Column("reviewed_by", String(32), nullable=True),
+    Column("reviewed_at", UtcDateTime, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_quote_reviews_municipality_week", "municipality", "iso_week"),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("municipality", String(32), nullable=False),
+    Column("target_kind", String(10), nullable=False),  # dialogue, theme, topic
+    Column("target_id", String(64), nullable=False),
+    Column("status", String(12), nullable=False),  # adopted, not_now, in_progress
+    Column("text_nl", Text, nullable=False),
+    Column("text_en", Text, nullable=True),
+    Column("official_id", String(32), nullable=True),
+    Column("iso_week", String(8), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("fanned_out_at", UtcDateTime, nullable=True),
+    Column("recipients", Integer, nullable=False, default=0),
+    Index("ix_feedback_municipality_week", "municipality", "iso_week"),
+)
+
+feedback_recipients = Table(
+    "feedback_recipients",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    #: sha256 of feedback id + pseudonym: each participant gets a feedback message once.
+    Column("idempotency_key", String(64), nullable=False, unique=True),
+    Column("feedback_id", BigInteger, nullable=False, index=True),
+    Column("pseudonym", String(PSEUDONYM), nullable=False, index=True),
+    Column("outbox_key", String(64), nullable=False),
+    Column("queued_at", UtcDateTime, nullable=False),
 )
