@@ -1,0 +1,332 @@
+"""WhatsApp end to end: Meta's signed webhooks into the real Praatmee service, replies out
+through the real outbox, worker and sender to the Cloud API stand-in.
+
+Time is virtual: one :class:`FakeClock` drives the service clock, the stand-in's
+24-hour window, pair rate and throughput, and the sender's pacer (its sleeps move
+the clock), so limits measured in seconds and hours are kept without waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import select
+
+import bot.delivery.sender as sender_module
+from bot.channels.base import Pacing
+from bot.config import DEFAULT_DIALOGUES
+from bot.delivery.pacer import Pacer
+from bot.delivery.payload import encode
+from bot.dialogue.catalog import Catalog
+from bot.dialogue.model import Dialogue, StepType
+from bot.messages import OutboundMessage
+from bot.service import Service
+from bot.stores.sql import AddressBook, OutboxItem
+from bot.stores.sql.outbox import BULK
+from bot.stores.sql.tables import answers, completions, delivery_log, metadata, outbox, participants
+from tests.support import whatsapp_payloads as wp
+from tests.support.fake_whatsapp import (
+    APP_SECRET,
+    NUMBERS,
+    UTRECHT,
+    VERIFY_TOKEN,
+    ZEIST,
+    FakeClock,
+    FakeWhatsApp,
+    MetaWebhookSender,
+    SentMessage,
+)
+from tests.support.service import running, settings_for
+from tests.support.walk import step_of
+
+JSON = dict[str, Any]
+BACKENDS = ["embedded", "redis-pg"]
+CATALOG = Catalog.load([DEFAULT_DIALOGUES])
+#: The stand-in's two numbers, each run by one of the configured municipalities.
+MUNICIPALITY = {UTRECHT: "velsen", ZEIST: "beverwijk"}
+TEMPLATES = {"prompt": {"name": "praatmee_nieuwe_vraag", "language": "nl"},
+             "feedback": {"name": "praatmee_terugkoppeling", "language": "nl"}}
+PHONE, EMAIL = "06-12345678", "jayden.bakker@gmail.com"
+OPEN = f"bel me op {PHONE} of mail {EMAIL}, de bus rijdt niet na 8 uur 🙄"
+
+
+@dataclass
+class Stack:
+    """Praatmee, the Cloud API stand-in and Meta's webhook sender, on one virtual clock."""
+
+    service: Service
+    client: TestClient
+    fake: FakeWhatsApp
+    clock: FakeClock
+    meta: MetaWebhookSender
+
+    async def settle(self) -> None:
+        """Wait until every due reply was handed to the stand-in and its row settled.
+
+        Replies go out in a background task, or through the worker's own loop when
+        it claimed them first; both are waited for.
+        """
+        assert self.service.runtime is not None and self.service.worker is not None
+        for _ in range(1000):
+            await self.service.runtime.aclose()
+            rows = await self.rows(outbox)
+            if any(r["status"] == "sending" for r in rows):
+                await asyncio.sleep(0.005)
+                continue
+            if not any(r["status"] == "pending" and r["due_at"] <= self.now() for r in rows):
+                return
+            await self.service.worker.drain()
+        raise AssertionError("deliveries did not settle")
+
+    async def drain(self, *, step: float = 2.0, rounds: int = 60) -> None:
+        """Let virtual time pass and deliver until nothing is pending and due."""
+        assert self.service.worker is not None and self.service.outbox is not None
+        for _ in range(rounds):
+            await self.settle()
+            if not await _pending_due(self, self.clock.now + 3600):
+                return
+            self.clock.advance(step)
+        raise AssertionError("outbox did not drain")
+
+    def sent_to(self, user: wp.WaUser) -> list[SentMessage]:
+        return [s for s in self.fake.sent if s.user_key == user.bsuid]
+
+    async def rows(self, table: Any) -> list[Any]:
+        assert self.service.db is not None
+        async with self.service.db.engine.connect() as conn:
+            return list((await conn.execute(select(table))).mappings().all())
+
+    def pseudonym(self, user: wp.WaUser) -> str:
+        assert self.service.runtime is not None
+        return self.service.runtime._pseudo.pseudonym("whatsapp", user.bsuid)  # noqa: SLF001
+
+    async def push(self, user: wp.WaUser, message: OutboundMessage, key: str) -> None:
+        """A coach prompt or feedback outside any conversation: straight into the outbox."""
+        assert self.service.db is not None and self.service.outbox is not None
+        pseudonym = self.pseudonym(user)
+        found = await AddressBook(self.service.db).get(pseudonym)
+        assert found is not None, "participant has no stored address"
+        channel, sealed = found
+        item = OutboxItem(key, channel, sealed, encode(message), self.now(), pseudonym, BULK)
+        assert await self.service.outbox.enqueue([item], self.now()) == 1
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock.now, UTC)
+
+
+async def _pending_due(stack: Stack, before: float) -> int:
+    rows = [r for r in await stack.rows(outbox) if r["status"] != "failed"]
+    limit = datetime.fromtimestamp(before, UTC)
+    return sum(1 for r in rows if r["due_at"] <= limit)
+
+
+@asynccontextmanager
+async def praatmee(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
+    **overrides: Any,
+) -> AsyncIterator[Stack]:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    clock = FakeClock()
+
+    async def virtual_sleep(seconds: float) -> None:
+        clock.advance(max(0.0, seconds))
+        await asyncio.sleep(0)
+
+    def pacer(pacing: Pacing) -> Pacer:
+        return Pacer(pacing, clock=lambda: clock.now, sleep=virtual_sleep)
+
+    monkeypatch.setattr(sender_module, "Pacer", pacer)
+    fake = FakeWhatsApp({n: token for n, (_, token) in NUMBERS.items()}, clock=clock)
+    async with TestServer(fake.app()) as api:
+        numbers = [{"phone_number_id": n, "municipality": MUNICIPALITY[n], "access_token": token}
+                   for n, (_, token) in NUMBERS.items()]
+        settings = settings_for(
+            backend, tmp_path, request,
+            whatsapp_numbers=json.dumps(numbers),
+            whatsapp_app_secret=APP_SECRET,
+            whatsapp_verify_token=VERIFY_TOKEN,
+            whatsapp_api_base_url=str(api.make_url("/" + fake.version)),
+            whatsapp_templates=TEMPLATES,
+            **overrides,
+        )
+        async with running(settings, clock=lambda: datetime.fromtimestamp(clock.now, UTC)) as (
+            service, client,
+        ):
+            yield Stack(service, client, fake, clock, MetaWebhookSender(client, APP_SECRET))
+
+
+@dataclass
+class Participant:
+    """One WhatsApp user talking to one business number, as Meta would deliver it."""
+
+    stack: Stack
+    user: wp.WaUser
+    number: str = UTRECHT
+    #: Message bodies received per turn (one list per message sent).
+    turns: list[list[JSON]] = field(default_factory=list)
+    _seen: int = 0
+
+    async def _send(self, message: JSON) -> list[JSON]:
+        payload = self.stack.fake.inbound(self.number, self.user, message)
+        assert await self.stack.meta.post(payload) == 200
+        await self.stack.settle()
+        sent = self.stack.sent_to(self.user)
+        new = [s.body for s in sent[self._seen:]]
+        self._seen = len(sent)
+        self.turns.append(new)
+        self.stack.clock.advance(20)  # people take a while to read and tap
+        return new
+
+    async def say(self, text: str) -> list[JSON]:
+        return await self._send(wp.text(self.user, text))
+
+    async def pick(self, option: str) -> list[JSON]:
+        """Press the button or list row whose engine id is ``option`` (question tags ignored)."""
+        last = self.last_interactive()
+        kind = last["interactive"]["type"]
+        wamid = self.stack.sent_to(self.user)[-1].wamid
+        for item in _choices(last):
+            engine_id = item["id"].removeprefix("pm:")
+            if engine_id == option or engine_id.endswith("." + option):
+                if kind == "button":
+                    return await self._send(wp.button_reply(self.user, item["id"], item["title"],
+                                                            context_id=wamid))
+                return await self._send(wp.list_reply(self.user, item["id"], item["title"],
+                                                      context_id=wamid))
+        raise AssertionError(f"no choice {option!r} in {_choices(last)}")
+
+    def last_interactive(self) -> JSON:
+        last = self.turns[-1][-1]
+        assert last["type"] == "interactive", last
+        return last
+
+    @property
+    def last_text(self) -> str:
+        return _body_text(self.turns[-1][-1]) if self.turns and self.turns[-1] else ""
+
+
+def _choices(body: JSON) -> list[JSON]:
+    interactive = body["interactive"]
+    if interactive["type"] == "button":
+        return [b["reply"] for b in interactive["action"]["buttons"]]
+    return [row for s in interactive["action"]["sections"] for row in s["rows"]]
+
+
+def _body_text(body: JSON) -> str:
+    if body["type"] == "text":
+        return str(body["text"]["body"])
+    if body["type"] == "interactive":
+        return str(body["interactive"]["body"]["text"])
+    return ""
+
+
+async def walk_dialogue(p: Participant, dialogue: Dialogue, open_text: str) -> dict[str, Any]:
+    """Answer every question with taps where WhatsApp shows buttons or a list; type the rest."""
+    answered: dict[str, Any] = {}
+    for _ in range(40):
+        last = p.turns[-1][-1]
+        if last["type"] == "interactive" and any(
+            c["id"] == "pm:_topic" for c in _choices(last)
+        ):
+            return answered  # back at the menu: the dialogue is done
+        step = step_of(dialogue, p.last_text)
+        assert step is not None, f"unknown bot message: {p.last_text!r}"
+        if step.type is StepType.CONSENT:
+            await p.pick("yes")
+        elif step.type in (StepType.SINGLE_CHOICE, StepType.YES_NO, StepType.SCALE):
+            ids = [c["id"].split(".", 1)[1] for c in _choices(p.last_interactive())]
+            real = [i for i in ids if i != "_skip"]
+            pick = real[-1] if step.type is StepType.SCALE else real[0]
+            answered[step.id] = [pick]
+            await p.pick(pick)
+        elif step.type is StepType.MULTIPLE_CHOICE:
+            # More than one answer: WhatsApp shows numbered text; type the numbers.
+            assert p.turns[-1][-1]["type"] == "text"
+            answered[step.id] = [o.id for o in step.options[:2]]
+            await p.say("1,2")
+        elif step.type is StepType.NUMBER:
+            assert step.min is not None
+            answered[step.id] = float(int(step.min) + 1)
+            await p.say(str(int(step.min) + 1))
+        elif step.type is StepType.OPEN_TEXT:
+            answered[step.id] = open_text
+            await p.say(open_text)
+        else:
+            raise AssertionError(f"message step waiting for input: {step.id}")
+    raise AssertionError("dialogue did not end within 40 turns")
+
+
+async def _linked_rows(stack: Stack) -> dict[str, int]:
+    counts = {}
+    for table in metadata.sorted_tables:
+        counts[table.name] = len(await stack.rows(table))
+    return counts
+
+
+# --- a whole dialogue ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_participant_finishes_a_shipped_dialogue_on_whatsapp(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dialogue = CATALOG.dialogues["vrije-tijd-buurt"]
+    anne = wp.WaUser(bsuid="NL.1349120865530274", wa_id="31612345678", name="Anne")
+    async with praatmee(backend, tmp_path, request, monkeypatch) as stack:
+        p = Participant(stack, anne)
+        await p.say("hoi")
+        await p.pick("velsen")
+        menu = p.last_interactive()
+        assert menu["interactive"]["type"] == "list"
+        await p.pick(dialogue.id)
+        answered = await walk_dialogue(p, dialogue, OPEN)
+
+        # Every turn was answered, in as few bubbles as the runtime could merge to.
+        assert all(1 <= len(turn) <= 2 for turn in p.turns), [len(t) for t in p.turns]
+        assert sum(len(t) for t in p.turns) <= len(p.turns) + 2
+        # Within Meta's limits: nothing refused, no pair-rate or throughput violation.
+        assert stack.fake.errors == [] and not stack.fake.violations
+        kinds = {b["interactive"]["type"] for t in p.turns for b in t if b["type"] == "interactive"}
+        assert kinds == {"button", "list"}
+
+        stored = {r["step_id"]: r for r in await stack.rows(answers)}
+        assert set(stored) == set(answered)
+        for step_id, expected in answered.items():
+            row = stored[step_id]
+            assert row["municipality"] == "velsen" and row["dialogue_id"] == dialogue.id
+            if isinstance(expected, list):
+                assert json.loads(row["option_ids"]) == expected
+            elif isinstance(expected, float):
+                assert row["number"] == expected
+            else:
+                assert PHONE not in row["text"] and EMAIL not in row["text"]
+                assert "[TELEFOON]" in row["text"] and "[E-MAIL]" in row["text"]
+                assert "de bus rijdt niet" in row["text"]
+        assert [r["dialogue_id"] for r in await stack.rows(completions)] == [dialogue.id]
+
+        # Exactly once: one stand-in message per delivered outbox row, nothing left over.
+        wamids = [s.wamid for s in stack.sent_to(anne)]
+        sent_log = [r for r in await stack.rows(delivery_log) if r["state"] == "sent"]
+        assert sorted(r["platform_message_id"] for r in sent_log) == sorted(wamids)
+        assert len(set(wamids)) == len(wamids)
+        assert [r for r in await stack.rows(outbox) if r["status"] != "failed"] == []
+
+        # Nothing raw anywhere: no phone number, e-mail or WhatsApp id stored.
+        for table in metadata.sorted_tables:
+            dump = str(await stack.rows(table))
+            for secret in (PHONE, EMAIL, anne.bsuid, str(anne.wa_id)):
+                assert secret not in dump, (table.name, secret)
+        assert stack.service.state is not None
+        for key in await stack.service.state.keys(""):
+            value = await stack.service.state.get(key) or ""
+            assert anne.bsuid not in key + value and PHONE not in value
