@@ -212,12 +212,12 @@ async def _nlu_backend(settings: Any, backend: str) -> Any:
     embedded = await EmbeddedNlu.load(cache_dir=settings.data_dir / "nlu-cache")
     if backend == "embedded":
         return embedded
-    from nlu.rasa_http import RasaNlu
+    from nlu.rasa_http import RasaHttpNlu
 
     if not settings.rasa_url:
         raise ConfigError("Config 'PRAATMEE_RASA_URL' is needed for --backend rasa")
     token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
-    return RasaNlu(settings.rasa_url, token=token, embedded=embedded)
+    return RasaHttpNlu(settings.rasa_url, token, embedded)
 
 
 def new_keys(out: TextIO) -> int:

@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     """Every setting; ``.env.example`` lists them with their defaults."""
 
     model_config = SettingsConfigDict(
-        env_prefix="PRAATMEE_", env_file=".env", extra="ignore", frozen=True
+        env_prefix="PRAATMEE_", env_file=".env", extra="ignore", frozen=True, env_ignore_empty=True
     )
 
     # service

@@ -15,14 +15,14 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from actions.base import Action, ActionContext
 from bot.channels.base import DeliveryState, DeliveryStatus
 from bot.conversation.engine import step
-from bot.conversation.events import Enrol, Erase, Event, RaiseTopic, RunAction, Say, SetSubscription
+from bot.conversation.events import Alert, Enrol, Erase, Event, RaiseTopic, RunAction, Say, SetSubscription
 from bot.conversation.menus import EngineContext, menu_message
 from bot.conversation.state import ConversationState
 from bot.delivery.payload import encode
@@ -30,7 +30,9 @@ from bot.delivery.worker import OutboxWorker
 from bot.messages import InboundKind, InboundMessage, OutboundMessage
 from bot.stores.sql import AddressBook, InsightStore, Outbox, OutboxItem
 from bot.stores.state import StateStore
+from bot.alerts import SafetyAlerts
 from moderation.anonymiser import Anonymiser
+from moderation.screen import Screener
 from moderation.pseudonyms import Pseudonymiser
 from moderation.sealing import AddressSealer
 from nlu.types import NluBackend, NluResult
@@ -72,8 +74,10 @@ class Runtime:
         pseudonymiser: Pseudonymiser,
         sealer: AddressSealer,
         anonymiser: Anonymiser,
+        screener: Screener,
         nlu: NluBackend,
         actions: Mapping[str, Action],
+        alerts: SafetyAlerts | None = None,
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
         self._ctx = ctx
@@ -82,8 +86,10 @@ class Runtime:
         self._pseudo = pseudonymiser
         self._sealer = sealer
         self._anon = anonymiser
+        self._screener = screener
         self._nlu = nlu
         self._actions = actions
+        self._alerts = alerts or SafetyAlerts()
         self._clock = clock
         self._tasks: set[asyncio.Task[Any]] = set()
         self.handled = 0
@@ -149,6 +155,8 @@ class Runtime:
                 await self._s.insights.set_active(pseudonym, effect.active)
                 if not effect.active:
                     await self._s.outbox.drop_pending(pseudonym)
+            elif isinstance(effect, Alert):
+                await self._alerts.raise_alert(effect.kind, effect.text, effect.municipality, now)
             elif isinstance(effect, Erase):
                 await self._erase(pseudonym)
                 erased = True
@@ -164,8 +172,13 @@ class Runtime:
         text = (message.text or "")[:MAX_TEXT] if message.text is not None else None
         redacted: str | None = None
         nlu = NluResult(intent="out_of_scope", confidence=0.0)
+        crisis: str | None = None
+        abuse = False
         if text and message.kind is InboundKind.TEXT:
             redacted = self._anon.anonymise(text).text
+            screen = self._screener.screen(text)
+            crisis = str(screen.kind) if screen.crisis else None
+            abuse = screen.abuse
             nlu = await self._nlu.parse(text)
         return Event(
             at=now,
@@ -178,6 +191,8 @@ class Runtime:
             confidence=nlu.confidence,
             lang=nlu.lang,
             themes=nlu.themes,
+            crisis=crisis,
+            abuse=abuse,
         )
 
     async def _run_action(
@@ -254,23 +269,29 @@ def merge_messages(messages: list[OutboundMessage], limit: int = 1500) -> list[O
 
     Fewer bubbles keep within per-chat limits (WhatsApp allows about one message
     per 6 s per person) and read better. A message with choices ends a bubble.
+    A joined bubble keeps what its last message waits for (``expect``) and its
+    language, so a typed-answer question still says it wants a number or text.
     """
     merged: list[OutboundMessage] = []
-    pending: list[str] = []
+    pending: list[OutboundMessage] = []
+
+    def joined(parts: list[OutboundMessage]) -> str:
+        return "\n\n".join(p.text for p in parts)
+
     for m in messages:
         if m.choices or m.template:
-            text = "\n\n".join([*pending, m.text])
+            text = joined([*pending, m])
             if pending and len(text) <= limit:
-                m = OutboundMessage(text, m.choices, m.expect, m.style, m.bulk, m.template, m.template_params)
+                m = replace(m, text=text)
             else:
-                merged += [OutboundMessage(t) for t in pending]
+                merged += pending
             pending = []
             merged.append(m)
-        elif pending and len("\n\n".join([*pending, m.text])) > limit:
-            merged.append(OutboundMessage("\n\n".join(pending)))
-            pending = [m.text]
+        elif pending and len(joined([*pending, m])) > limit:
+            merged.append(replace(pending[-1], text=joined(pending)))
+            pending = [m]
         else:
-            pending.append(m.text)
+            pending.append(m)
     if pending:
-        merged.append(OutboundMessage("\n\n".join(pending)))
+        merged.append(replace(pending[-1], text=joined(pending)))
     return merged

@@ -32,6 +32,7 @@ from bot.stores.sql import AddressBook, Database, InsightStore, Outbox
 from bot.stores.state import MemoryStateStore, RedisStateStore, SqliteStateStore, StateStore
 from bot.understanding import Understanding
 from moderation.anonymiser import Anonymiser
+from moderation.screen import Screener
 from nlu.types import NluBackend
 
 __all__ = ["Service"]
@@ -96,6 +97,7 @@ class Service:
             pseudonymiser=load_pseudonymiser(s),
             sealer=sealer,
             anonymiser=Anonymiser(),
+            screener=Screener(),
             nlu=Understanding(self.nlu),
             actions=actions,
             clock=self.clock,
@@ -143,7 +145,15 @@ class Service:
         )
         if backend == "embedded":
             return embedded
-        raise ConfigError("Config 'PRAATMEE_NLU_BACKEND' has value \"rasa\": not available yet")
+        from nlu.fallback import FallbackNlu
+        from nlu.rasa_http import RasaHttpNlu
+
+        if not self.settings.rasa_url:
+            raise ConfigError("Config 'PRAATMEE_RASA_URL' is needed when PRAATMEE_NLU_BACKEND is rasa")
+        token = self.settings.rasa_token.get_secret_value() if self.settings.rasa_token else None
+        rasa = RasaHttpNlu(self.settings.rasa_url, token, embedded)
+        self._stack.push_async_callback(rasa.close)
+        return FallbackNlu(rasa, embedded)
 
     def _make_channels(self) -> list[Channel]:
         assert self.runtime is not None and self.state is not None

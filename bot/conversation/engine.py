@@ -8,8 +8,10 @@ every conversation rule testable as data in, data out.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from bot.conversation.events import (
+    Alert,
     Answer,
     Effect,
     Enrol,
@@ -34,6 +36,9 @@ from bot.conversation.state import Awaiting, ConversationState
 from bot.conversation.texts import LANGUAGE_NAMES, say
 from bot.dialogue.model import Dialogue, Step, StepType
 from bot.messages import InboundKind, OutboundMessage
+from moderation.safety_policy import decide_abuse_pause, decide_flood
+from moderation.safety_texts import ABUSE_REPLY, PAUSE_NOTICE, crisis_reply
+from moderation.types import CrisisKind
 
 __all__ = ["MAX_AUTO_STEPS", "step"]
 
@@ -78,6 +83,8 @@ def step(ctx: EngineContext, state: ConversationState, event: Event) -> Turn:
         return t.done()
     if event.kind is InboundKind.UNBLOCKED:
         return t.done()
+    if _safety(t, event):
+        return t.done()
     if t.state.stopped and not _wants_forget(t, event):
         if event.kind is InboundKind.START or _norm(event.text) in _START_WORDS:
             t.effects.append(SetSubscription(True))
@@ -103,6 +110,48 @@ def step(ctx: EngineContext, state: ConversationState, event: Event) -> Turn:
         return t.done()
     _answer(t, event)
     return t.done()
+
+
+# --- safety ---------------------------------------------------------------------------------
+
+
+def _safety(t: _Turn, event: Event) -> bool:
+    """Crisis first (always answered), then flooding and abuse. True when the turn ends here."""
+    now = event.at.timestamp()
+    if event.crisis:
+        t.say(crisis_reply(t.state.lang, CrisisKind(event.crisis)))
+        t.effects.append(Alert(event.crisis, event.redacted or "", t.state.municipality))
+        if t.state.in_dialogue or t.state.awaiting:
+            _prompt(t)
+        return True
+    if event.kind not in (InboundKind.TEXT, InboundKind.CHOICE, InboundKind.UNSUPPORTED):
+        return False
+    recent = tuple(x for x in t.state.recent if x > now - 60) + (now,)
+    t.set(recent=recent[-20:])
+    if t.state.paused_until > now:
+        return True  # paused after repeated abuse: the notice was sent once
+    flood = decide_flood([_dt(x, event) for x in recent], event.at)
+    if flood.throttle:
+        if flood.messages_in_window == 13:
+            t.say(say("slow_down", t.state.lang))
+        return True
+    if event.abuse:
+        times = tuple(x for x in t.state.abuse if x > now - 600) + (now,)
+        t.set(abuse=times)
+        pause = decide_abuse_pause([_dt(x, event) for x in times], event.at)
+        if pause.pause_until is not None:
+            t.set(paused_until=pause.pause_until.timestamp())
+            minutes = int((pause.pause_until - event.at).total_seconds() // 60)
+            t.say(PAUSE_NOTICE.in_language(t.state.lang).format(minutes=minutes))
+            return True
+        t.say(ABUSE_REPLY.in_language(t.state.lang))
+        _prompt(t)
+        return True
+    return False
+
+
+def _dt(timestamp: float, like: Event) -> datetime:
+    return datetime.fromtimestamp(timestamp, tz=like.at.tzinfo)
 
 
 # --- language -------------------------------------------------------------------------------
@@ -335,7 +384,9 @@ def _prompt(t: _Turn) -> None:
 
 def _answer(t: _Turn, event: Event) -> None:
     s = t.state
-    if s.in_dialogue:
+    if s.awaiting == Awaiting.LANGUAGE:
+        _language_answer(t, event)
+    elif s.in_dialogue:
         _dialogue_answer(t, event)
     elif s.awaiting == Awaiting.TOPIC:
         if event.kind is InboundKind.TEXT and (event.text or "").strip():
@@ -345,16 +396,6 @@ def _answer(t: _Turn, event: Event) -> None:
             _prompt(t)
         else:
             t.text("topic_empty")
-    elif s.awaiting == Awaiting.LANGUAGE:
-        picked = _pick(event, {c: {c, n.casefold()} for c, n in LANGUAGE_NAMES.items()})
-        if picked is None:
-            t.say(language_question(s.lang))
-            return
-        t.set(lang=picked, lang_fixed=True, awaiting=None)
-        if s.municipality:
-            t.effects.append(Enrol(s.municipality, picked))
-        t.say(say("language_set", picked) if picked in ("nl", "en") else LANGUAGE_NAMES[picked] + " ✔")
-        _prompt(t)
     elif s.awaiting == Awaiting.MUNICIPALITY or s.municipality is None:
         names = {c: {c, n.casefold()} for c, n in t.ctx.municipalities.items()}
         picked = _pick(event, names)
@@ -368,6 +409,19 @@ def _answer(t: _Turn, event: Event) -> None:
         _menu(t)
     else:
         _menu_answer(t, event)
+
+
+def _language_answer(t: _Turn, event: Event) -> None:
+    s = t.state
+    picked = _pick(event, {c: {c, n.casefold()} for c, n in LANGUAGE_NAMES.items()})
+    if picked is None:
+        t.say(language_question(s.lang))
+        return
+    t.set(lang=picked, lang_fixed=True, awaiting=None)
+    if s.municipality:
+        t.effects.append(Enrol(s.municipality, picked))
+    t.say(say("language_set", picked) if picked in ("nl", "en") else LANGUAGE_NAMES[picked] + " ✔")
+    _prompt(t)
 
 
 def _pick(event: Event, names: dict[str, set[str]]) -> str | None:

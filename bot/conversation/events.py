@@ -13,6 +13,7 @@ from bot.conversation.state import ConversationState
 from bot.messages import InboundKind, OutboundMessage
 
 __all__ = [
+    "Alert",
     "Answer",
     "Effect",
     "Enrol",
@@ -43,6 +44,9 @@ class Event:
     #: Detected language of the text, or None / "unknown".
     lang: str | None = None
     themes: tuple[str, ...] = ()
+    #: Safety screen of the text: a crisis kind ("suicide", ...) or None, and abuse.
+    crisis: str | None = None
+    abuse: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +95,15 @@ class SetSubscription:
 
 
 @dataclass(frozen=True, slots=True)
+class Alert:
+    """A crisis signal: a human at the municipality is told, without who it was."""
+
+    kind: str
+    text: str  # redacted
+    municipality: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Enrol:
     """The participant's municipality or language became known or changed."""
 
@@ -98,7 +111,7 @@ class Enrol:
     lang: str
 
 
-Effect = Say | RunAction | RaiseTopic | Erase | SetSubscription | Enrol
+Effect = Say | RunAction | RaiseTopic | Erase | SetSubscription | Enrol | Alert
 
 
 @dataclass(frozen=True, slots=True)

@@ -208,6 +208,10 @@ _TEXTS: dict[str, dict[str, str]] = {
         "nl": "Doei! Je kunt altijd terugkomen.",
         "en": "Bye! You can always come back.",
     },
+    "slow_down": {
+        "nl": "Rustig aan, ik kan niet zo snel lezen. Wacht even en stuur dan je antwoord.",
+        "en": "Slow down, I cannot read that fast. Wait a moment, then send your answer.",
+    },
     "paused": {
         "nl": "Even pauze. Je kunt over een tijdje weer verder.",
         "en": "Short break. You can continue in a little while.",

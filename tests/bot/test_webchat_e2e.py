@@ -212,3 +212,26 @@ async def test_no_raw_text_in_state_store_or_database(tmp_path: Path) -> None:
             for table in metadata.sorted_tables:
                 dump = str((await conn.execute(select(table))).all())
                 assert PHONE not in dump and EMAIL not in dump and chat.session not in dump, table.name
+
+
+async def test_crisis_message_gets_helplines_at_once_and_nothing_identifying_is_alerted(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running(settings_for("embedded", tmp_path)) as (service, client):
+        received = []
+
+        async def notify(alert):  # type: ignore[no-untyped-def]
+            received.append(alert)
+
+        service.runtime._alerts.add(notify)  # noqa: SLF001
+        chat = Chat(client)
+        await chat.send(start="velsen--vrije-tijd-buurt")
+        await chat.send(choice=chat.option("yes"))
+        with caplog.at_level("DEBUG"):
+            await chat.send(text="ik wil niet meer leven, bel me 0612345678")
+        assert "0800-0113" in chat.text and "0800-0432" in chat.text
+        (alert,) = received
+        assert alert.kind == "suicide" and alert.municipality == "velsen"
+        assert "0612345678" not in alert.text and "[TELEFOON]" in alert.text
+        assert "0612345678" not in caplog.text and chat.session not in caplog.text
+        assert await _rows(service, answers) == []

@@ -45,8 +45,8 @@ async def running(settings: Settings, clock: Callable[[], datetime] | None = Non
     """A service behind a real HTTP server on 127.0.0.1, with a client for it."""
     service = Service(settings, clock=clock) if clock else Service(settings)
     client = TestClient(TestServer(service.app()))
-    await client.start_server()
     try:
+        await client.start_server()
         yield service, client
     finally:
         await client.close()
