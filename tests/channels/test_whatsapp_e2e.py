@@ -330,3 +330,102 @@ async def test_participant_finishes_a_shipped_dialogue_on_whatsapp(
         for key in await stack.service.state.keys(""):
             value = await stack.service.state.get(key) or ""
             assert anne.bsuid not in key + value and PHONE not in value
+
+
+async def _enrolled(stack: Stack, name: str, n: int = 0) -> Participant:
+    user = wp.WaUser(bsuid=f"NL.{hashlib.sha256(name.encode()).hexdigest()[:16]}",
+                     wa_id=f"316{n:08d}", name=name)
+    p = Participant(stack, user)
+    await p.say("hoi")
+    await p.pick("velsen")
+    return p
+
+
+async def _snapshot(stack: Stack) -> tuple[dict[str, list[Any]], list[tuple[str, str | None]]]:
+    assert stack.service.state is not None
+    tables = {t.name: await stack.rows(t) for t in metadata.sorted_tables}
+    keys = sorted(await stack.service.state.keys(""))
+    return tables, [(k, await stack.service.state.get(k)) for k in keys]
+
+
+# --- refusals leave no trace --------------------------------------------------------------------
+
+
+def _shapeless(payload: JSON) -> list[bytes]:
+    """Signed bodies that are not what Meta sends: each must be refused with 400."""
+    message = payload["entry"][0]["changes"][0]["value"]["messages"][0]
+    no_id = json.loads(json.dumps(payload))
+    del no_id["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
+    return [
+        b'{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[',  # cut off
+        b"\xff\xfe not json at all",
+        wp.meta_bytes({"object": "page", "entry": payload["entry"]}),
+        wp.meta_bytes({"object": "whatsapp_business_account", "entry": {"changes": []}}),
+        wp.meta_bytes(no_id),
+        wp.meta_bytes({**payload, "entry": [{"id": "1", "changes": [{"field": "messages",
+                                                                     "value": [message]}]}]}),
+        wp.meta_bytes([payload]),
+    ]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_refused_webhooks_leave_no_trace(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bo = wp.WaUser(bsuid="NL.7781029384756201", name="Bo")
+    async with praatmee(backend, tmp_path, request, monkeypatch) as stack:
+        before = await _snapshot(stack)
+        payload = stack.fake.inbound(UTRECHT, bo, wp.text(bo, f"hoi, mijn nummer is {PHONE}"))
+        assert await stack.meta.post(payload, signature="missing") == 401
+        assert await stack.meta.post(payload, signature="bad") == 403
+        assert await stack.meta.post(payload, signature="reserialised") == 403
+        for body in _shapeless(payload):
+            assert await stack.meta.post(body) == 400, body[:80]
+        await stack.settle()
+        assert await _snapshot(stack) == before
+        assert stack.fake.sent == []
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_same_wamid_twice_is_handled_once(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with praatmee(backend, tmp_path, request, monkeypatch) as stack:
+        p = await _enrolled(stack, "Sem")
+        await p.pick("vrije-tijd-buurt")
+        await p.pick("yes")
+        question = p.last_interactive()
+        row = _choices(question)[0]
+        press = wp.list_reply(p.user, row["id"], row["title"],
+                              context_id=stack.sent_to(p.user)[-1].wamid)
+        body = wp.meta_bytes(stack.fake.inbound(UTRECHT, p.user, press))
+        before = len(stack.fake.sent)
+        # Meta's redelivery (same bytes), then the same wamid batched with itself.
+        assert await stack.meta.post(body) == 200
+        assert await stack.meta.post(body) == 200
+        assert await stack.meta.post(stack.fake.inbound(UTRECHT, p.user, press, press)) == 200
+        await stack.settle()
+        assert len(await stack.rows(answers)) == 1
+        assert len(stack.fake.sent) == before + 1  # one reply: the next question
+
+
+# --- status webhooks ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_status_webhooks_reach_the_delivery_log(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with praatmee(backend, tmp_path, request, monkeypatch) as stack:
+        p = await _enrolled(stack, "Lina")
+        wamids = [s.wamid for s in stack.sent_to(p.user)]
+        (batch,) = stack.fake.status_payloads(batch=True)
+        assert await stack.meta.post(batch) == 200
+        pseudonym = stack.pseudonym(p.user)
+        log = await stack.rows(delivery_log)
+        for wamid in wamids:
+            states = sorted(r["state"] for r in log if r["platform_message_id"] == wamid)
+            assert states == ["delivered", "read", "sent", "sent"]
+            assert {r["pseudonym"] for r in log if r["platform_message_id"] == wamid} == {pseudonym}
+        (row,) = [r for r in await stack.rows(participants) if r["pseudonym"] == pseudonym]
+        assert not row["unreachable"]
