@@ -429,3 +429,86 @@ async def test_status_webhooks_reach_the_delivery_log(
             assert {r["pseudonym"] for r in log if r["platform_message_id"] == wamid} == {pseudonym}
         (row,) = [r for r in await stack.rows(participants) if r["pseudonym"] == pseudonym]
         assert not row["unreachable"]
+
+
+# --- the 24-hour window -------------------------------------------------------------------------
+
+DAY = 24 * 3600
+
+
+def _template_of(sent: SentMessage) -> tuple[str, str, list[str]]:
+    template = sent.body["template"]
+    params = [p["text"] for c in template.get("components", []) for p in c["parameters"]]
+    return template["name"], template["language"]["code"], params
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_prompt_after_the_window_closed_goes_out_as_its_template(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with praatmee(backend, tmp_path, request, monkeypatch) as stack:
+        p = await _enrolled(stack, "Noor")
+        stack.clock.advance(DAY + 60)
+        before = len(stack.sent_to(p.user))
+        prompt = OutboundMessage("Nieuwe vraag: hoe was de zomer in je buurt?", bulk=True,
+                                 template="prompt", template_params=("Velsen",))
+        await stack.push(p.user, prompt, "prompt-1")
+        await stack.drain()
+        sent = stack.sent_to(p.user)[before:]
+        assert [s.body["type"] for s in sent] == ["template"]
+        assert _template_of(sent[0]) == ("praatmee_nieuwe_vraag", "nl", ["Velsen"])
+        assert [code for code, _ in stack.fake.errors] == [131047]  # free form refused once
+        assert [r for r in await stack.rows(outbox) if r["status"] != "failed"] == []
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_message_without_template_is_held_counted_and_released_when_they_write(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level("INFO", logger="bot.delivery.worker")
+    async with praatmee(backend, tmp_path, request, monkeypatch) as stack:
+        p = await _enrolled(stack, "Daan")
+        stack.clock.advance(2 * DAY)
+        feedback = OutboundMessage("De gemeente zet meer bankjes in het park. Dank je!", bulk=True)
+        await stack.push(p.user, feedback, "feedback-1")
+        before = len(stack.sent_to(p.user))
+        await stack.drain()
+        assert len(stack.sent_to(p.user)) == before  # not sent ...
+        assert stack.service.worker is not None and stack.service.worker.held == 1  # ... counted
+        assert "held" in caplog.text  # ... logged
+        (row,) = [r for r in await stack.rows(outbox) if r["status"] == "pending"]  # ... kept
+        assert row["last_error"].startswith("held")
+
+        await p.say("hoi")  # a new 24-hour window
+        await stack.drain()
+        bodies = [_body_text(s.body) for s in stack.sent_to(p.user)[before:]]
+        assert bodies.count(feedback.text) == 1
+        assert await stack.rows(outbox) == []
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_131047_for_a_reply_reroutes_to_the_template_path(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Meta's "rare case": a message arrived, yet the reply is refused as outside the window."""
+    async with praatmee(backend, tmp_path, request, monkeypatch) as stack:
+        p = await _enrolled(stack, "Ilse")
+        stack.fake.fail(p.user.bsuid, 131047, times=2)
+        before = len(stack.sent_to(p.user))
+        prompt = OutboundMessage("Er staat een nieuwe vraag voor je klaar.", bulk=True,
+                                 template="feedback", template_params=("Velsen",))
+        await stack.push(p.user, prompt, "feedback-2")
+        await p.say("help")  # the reply has no template: it waits for the next message
+        await stack.drain()
+        sent = stack.sent_to(p.user)[before:]
+        assert [s.body["type"] for s in sent] == ["template"]
+        assert _template_of(sent[0])[0] == "praatmee_terugkoppeling"
+        assert stack.service.worker is not None and stack.service.worker.held == 1
+        await p.say("hallo")
+        await stack.drain()
+        texts = [_body_text(s.body) for s in stack.sent_to(p.user)[before + 1:]]
+        # The reply to "hallo" goes at once; the held reply to "help" follows, once.
+        assert len(texts) == 2 and "Zo werkt het" not in texts[0]
+        assert texts[1].startswith("Zo werkt het")
+        assert await stack.rows(outbox) == []
