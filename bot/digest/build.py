@@ -19,7 +19,7 @@ from bot.digest.small_cells import K_DEFAULT, hide, rate, suppress
 from bot.digest.texts import STATUS, t
 from bot.digest.weeks import previous_week, weeks_back
 
-__all__ = ["DigestBuilder", "TREND_WEEKS"]
+__all__ = ["TREND_WEEKS", "DigestBuilder"]
 
 TREND_WEEKS = 4
 MAX_THEMES = 5
@@ -46,16 +46,29 @@ class DigestBuilder:
             self._trend(key, lang, weeks, getattr(activity, key))
             for key in ("unique", "answers", "suggestions", "useful", "initiatives")
         )
-        returning = Trend("returning", t("returning", lang), weeks, tuple(
-            _returning(activity, w, self.k) for w in weeks
-        ))
+        returning = Trend(
+            "returning",
+            t("returning", lang),
+            weeks,
+            tuple(_returning(activity, w, self.k) for w in weeks),
+        )
         topics = self._trend("topics", lang, weeks, activity.topics)
         headline = (headline[0], returning, *headline[1:2], topics, *headline[2:])
         sections = []
         for dialogue in self._dialogues(scope, activity, week):
-            sections.append(self._section(dialogue, scope, week, weeks, lang, activity, counts,
-                                          themes.get(dialogue.id, {}), [q.text for q in quotes
-                                                                         if q.dialogue_id == dialogue.id]))
+            sections.append(
+                self._section(
+                    dialogue,
+                    scope,
+                    week,
+                    weeks,
+                    lang,
+                    activity,
+                    counts,
+                    themes.get(dialogue.id, {}),
+                    [q.text for q in quotes if q.dialogue_id == dialogue.id],
+                )
+            )
         topic_people = await self.queries.topic_themes(scope, week)
         return Digest(
             municipality=scope.municipality,
@@ -72,25 +85,54 @@ class DigestBuilder:
             scope=_scope_note(scope, lang),
         )
 
-    def _trend(self, key: str, lang: str, weeks: tuple[str, ...], values: Mapping[str, int]) -> Trend:
-        return Trend(key, t(key, lang), weeks, tuple(hide(values.get(w, 0), k=self.k) for w in weeks))
+    def _trend(
+        self, key: str, lang: str, weeks: tuple[str, ...], values: Mapping[str, int]
+    ) -> Trend:
+        return Trend(
+            key, t(key, lang), weeks, tuple(hide(values.get(w, 0), k=self.k) for w in weeks)
+        )
 
     def _dialogues(self, scope: Scope, activity: Activity, week: str) -> list[Dialogue]:
         ids = {d for (w, d) in activity.starters if w == week}
-        found = [d for d in self.catalog if d.id in ids and (not scope.domains or d.domain in scope.domains)]
+        found = [
+            d
+            for d in self.catalog
+            if d.id in ids and (not scope.domains or d.domain in scope.domains)
+        ]
         return sorted(found, key=lambda d: -activity.starters.get((week, d.id), 0))
 
     def _section(
-        self, dialogue: Dialogue, scope: Scope, week: str, weeks: tuple[str, ...], lang: str,
-        activity: Activity, counts: AnswerCounts, themes: Mapping[str, set[str]], quotes: list[str],
+        self,
+        dialogue: Dialogue,
+        scope: Scope,
+        week: str,
+        weeks: tuple[str, ...],
+        lang: str,
+        activity: Activity,
+        counts: AnswerCounts,
+        themes: Mapping[str, set[str]],
+        quotes: list[str],
     ) -> DialogueSection:
-        started = Trend("started", t("started", lang), weeks, tuple(
-            hide(activity.starters.get((w, dialogue.id), 0), k=self.k) for w in weeks
-        ))
-        completion = Trend("completion", t("completion", lang), weeks, tuple(
-            rate(activity.completers.get((w, dialogue.id), 0), activity.starters.get((w, dialogue.id), 0), k=self.k)
-            for w in weeks
-        ), percent=True)
+        started = Trend(
+            "started",
+            t("started", lang),
+            weeks,
+            tuple(hide(activity.starters.get((w, dialogue.id), 0), k=self.k) for w in weeks),
+        )
+        completion = Trend(
+            "completion",
+            t("completion", lang),
+            weeks,
+            tuple(
+                rate(
+                    activity.completers.get((w, dialogue.id), 0),
+                    activity.starters.get((w, dialogue.id), 0),
+                    k=self.k,
+                )
+                for w in weeks
+            ),
+            percent=True,
+        )
         questions: list[Question] = []
         changes: list[str] = []
         if started.current is not None:
@@ -101,8 +143,16 @@ class DigestBuilder:
                 questions.append(question)
                 for row in question.rows:
                     if row.change_points is not None and abs(row.change_points) >= CHANGE_POINTS:
-                        changes.append(t("change_line", lang, question=question.text, option=row.label,
-                                         now=_pct(row.share), before=_pct(row.previous_share)))
+                        changes.append(
+                            t(
+                                "change_line",
+                                lang,
+                                question=_short_question(question.text),
+                                option=row.label,
+                                now=_pct(row.share),
+                                before=_pct(row.previous_share),
+                            )
+                        )
         return DialogueSection(
             id=dialogue.id,
             title=dialogue.title.get(lang),
@@ -114,7 +164,9 @@ class DigestBuilder:
             changes=tuple(changes),
         )
 
-    def _question(self, dialogue: Dialogue, step: Step, week: str, lang: str, counts: AnswerCounts) -> Question:
+    def _question(
+        self, dialogue: Dialogue, step: Step, week: str, lang: str, counts: AnswerCounts
+    ) -> Question:
         labels = _labels(step, lang)
         now = self._cells(dialogue.id, step, week, counts, labels)
         before = self._cells(dialogue.id, step, previous_week(week), counts, labels)
@@ -125,13 +177,25 @@ class DigestBuilder:
             count = cells.get(option)
             share = count / respondents if count is not None and respondents else None
             prev = before_cells.get(option)
-            prev_share = prev / before_respondents if prev is not None and before_respondents else None
+            prev_share = (
+                prev / before_respondents if prev is not None and before_respondents else None
+            )
             rows.append(Row(label, count, share, prev_share))
-        return Question(step.id, step.text.get(lang), respondents, tuple(rows),
-                        multiple=step.type is StepType.MULTIPLE_CHOICE)
+        return Question(
+            step.id,
+            step.text.get(lang),
+            respondents,
+            tuple(rows),
+            multiple=step.type is StepType.MULTIPLE_CHOICE,
+        )
 
     def _cells(
-        self, dialogue_id: str, step: Step, week: str, counts: AnswerCounts, labels: Mapping[str, str]
+        self,
+        dialogue_id: str,
+        step: Step,
+        week: str,
+        counts: AnswerCounts,
+        labels: Mapping[str, str],
     ) -> tuple[int | None, dict[str, int | None]]:
         key = (week, dialogue_id, step.id)
         respondents = len(counts.respondents.get(key, ()))
@@ -161,15 +225,25 @@ class DigestBuilder:
         for r in records:
             note = r.note
             target = note.target_id
-            if note.target_kind == "dialogue" and (d := self.catalog.get(note.target_id)) is not None:
+            if (
+                note.target_kind == "dialogue"
+                and (d := self.catalog.get(note.target_id)) is not None
+            ):
                 target = d.title.get(lang)
             elif note.target_kind == "theme":
                 target = f"{t('theme', lang)}: {note.target_id}"
             elif note.target_kind == "topic":
                 target = t("topics", lang)
             text = note.text_en if lang == "en" and note.text_en else note.text_nl
-            lines.append(FeedbackLine(target, STATUS[note.status][lang], text,
-                                      hide(r.recipients, k=self.k), hide(reached.get(r.id, 0), k=self.k)))
+            lines.append(
+                FeedbackLine(
+                    target,
+                    STATUS[note.status][lang],
+                    text,
+                    hide(r.recipients, k=self.k),
+                    hide(reached.get(r.id, 0), k=self.k),
+                )
+            )
         return tuple(lines)
 
 
@@ -218,6 +292,14 @@ def _bin(step: Step, value: float) -> str:
 
 def _num(value: float) -> str:
     return str(int(value)) if value == int(value) else f"{value:g}"
+
+
+def _short_question(text: str) -> str:
+    """The question's first sentence ("Waar ben je het vaakst?"), without the explanation after it."""
+    for mark in ("?", "."):
+        if mark in text:
+            return text[: text.index(mark) + 1]
+    return text
 
 
 def _pct(share: float | None) -> str:

@@ -12,9 +12,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from matplotlib.figure import Figure  # noqa: E402  (after choosing the backend)
+from matplotlib.figure import Figure
 
-from bot.digest.model import Question  # noqa: E402
+from bot.digest.model import Question
 
 __all__ = ["bar_chart"]
 

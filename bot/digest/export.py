@@ -14,12 +14,22 @@ from bot.digest.model import Digest
 
 __all__ = ["HEADER", "to_csv"]
 
-HEADER = ("municipality", "week", "section", "dialogue", "question", "item", "value", "unit", "note")
+HEADER = (
+    "municipality",
+    "week",
+    "section",
+    "dialogue",
+    "question",
+    "item",
+    "value",
+    "unit",
+    "note",
+)
 
 
 def _value(value: float | None, percent: bool, k: int) -> tuple[str, str, str]:
     if value is None:
-        return "", "percent" if percent else "people", f"fewer than {k}"
+        return "", "percent" if percent else "count", f"fewer than {k}"
     if percent:
         return f"{value * 100:.1f}", "percent", ""
     return str(int(value)), "count", ""
@@ -35,15 +45,39 @@ def rows(digest: Digest) -> Iterable[tuple[str, ...]]:
             for week, value in zip(trend.weeks, trend.values, strict=True):
                 yield (m, week, trend.key, d.id, "", "", *_value(value, trend.percent, k))
         for q in d.questions:
-            yield (m, digest.week, "respondents", d.id, q.step_id, "", *_value(q.respondents, False, k))
+            yield (
+                m,
+                digest.week,
+                "respondents",
+                d.id,
+                q.step_id,
+                "",
+                *_value(q.respondents, False, k),
+            )
             for row in q.rows:
-                yield (m, digest.week, "answer", d.id, q.step_id, row.label, *_value(row.count, False, k))
+                yield (
+                    m,
+                    digest.week,
+                    "answer",
+                    d.id,
+                    q.step_id,
+                    row.label,
+                    *_value(row.count, False, k),
+                )
         for theme, n in d.themes:
-            yield (m, digest.week, "theme", d.id, "", theme, str(n), "people", "")
+            yield (m, digest.week, "theme", d.id, "", theme, str(n), "count", "")
     for theme, n in digest.topic_themes:
-        yield (m, digest.week, "topic_theme", "", "", theme, str(n), "people", "")
+        yield (m, digest.week, "topic_theme", "", "", theme, str(n), "count", "")
     for f in digest.feedback:
-        yield (m, digest.week, "feedback_reached", "", "", f"{f.target} ({f.status})", *_value(f.reached, False, k))
+        yield (
+            m,
+            digest.week,
+            "feedback_reached",
+            "",
+            "",
+            f"{f.target} ({f.status})",
+            *_value(f.reached, False, k),
+        )
 
 
 def to_csv(digests: Iterable[Digest]) -> str:

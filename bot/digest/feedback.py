@@ -16,8 +16,9 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, select, update
+from sqlalchemy import CompoundSelect, Exists, Select, and_, exists, func, insert, select, update
 
 from bot.delivery.payload import encode
 from bot.digest.weeks import AMSTERDAM, week_of
@@ -37,7 +38,14 @@ from bot.stores.sql.tables import (
     topics,
 )
 
-__all__ = ["FanOut", "FeedbackNote", "FeedbackRecord", "FeedbackStore", "compose", "quiet_hours_end"]
+__all__ = [
+    "FanOut",
+    "FeedbackNote",
+    "FeedbackRecord",
+    "FeedbackStore",
+    "compose",
+    "quiet_hours_end",
+]
 
 STATUSES = ("adopted", "in_progress", "not_now")
 KINDS = ("dialogue", "theme", "topic")
@@ -46,17 +54,32 @@ MAX_TEXT = 400
 QUIET_FROM, QUIET_UNTIL = time(21, 0), time(9, 0)
 
 _STATUS_TEXT = {
-    "adopted": {"nl": "De gemeente gaat ermee aan de slag.", "en": "The municipality is going to act on it."},
-    "in_progress": {"nl": "De gemeente is er nu mee bezig.", "en": "The municipality is working on it now."},
-    "not_now": {"nl": "De gemeente doet er nu nog niets mee.", "en": "The municipality is not acting on it yet."},
+    "adopted": {
+        "nl": "De gemeente gaat ermee aan de slag.",
+        "en": "The municipality is going to act on it.",
+    },
+    "in_progress": {
+        "nl": "De gemeente is er nu mee bezig.",
+        "en": "The municipality is working on it now.",
+    },
+    "not_now": {
+        "nl": "De gemeente doet er nu nog niets mee.",
+        "en": "The municipality is not acting on it yet.",
+    },
 }
 _INTRO = {
-    "dialogue": {"nl": "Je deed mee met „{title}”. Dit is er met jullie antwoorden gebeurd:",
-                 "en": "You took part in “{title}”. This is what happened with your answers:"},
-    "theme": {"nl": "Je vertelde ons iets over {title}. Dit is er mee gebeurd:",
-              "en": "You told us something about {title}. This is what happened with it:"},
-    "topic": {"nl": "Je kaartte een onderwerp aan bij de gemeente. Dit is er mee gebeurd:",
-              "en": "You raised a topic with the municipality. This is what happened with it:"},
+    "dialogue": {
+        "nl": "Je deed mee met „{title}”. Dit is er met jullie antwoorden gebeurd:",
+        "en": "You took part in “{title}”. This is what happened with your answers:",
+    },
+    "theme": {
+        "nl": "Je vertelde ons iets over {title}. Dit is er mee gebeurd:",
+        "en": "You told us something about {title}. This is what happened with it:",
+    },
+    "topic": {
+        "nl": "Je kaartte een onderwerp aan bij de gemeente. Dit is er mee gebeurd:",
+        "en": "You raised a topic with the municipality. This is what happened with it:",
+    },
 }
 _THANKS = {"nl": "Bedankt dat je meedacht!", "en": "Thank you for sharing your ideas!"}
 
@@ -78,7 +101,9 @@ class FeedbackNote:
             raise ValueError(f"--status must be one of {', '.join(STATUSES)}")
         for name, text in (("--text-nl", self.text_nl), ("--text-en", self.text_en)):
             if text is not None and not 1 <= len(text.strip()) <= MAX_TEXT:
-                raise ValueError(f"{name} must be 1 to {MAX_TEXT} characters (short and in plain words)")
+                raise ValueError(
+                    f"{name} must be 1 to {MAX_TEXT} characters (short and in plain words)"
+                )
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,12 +135,16 @@ def compose(note: FeedbackNote, lang: str, title: str) -> OutboundMessage:
     """The chat message one participant gets, in their language (Dutch when no English text)."""
     lang = "en" if lang == "en" and note.text_en else "nl"
     text = note.text_en if lang == "en" and note.text_en else note.text_nl
-    body = "\n\n".join([
-        _INTRO[note.target_kind][lang].format(title=title),
-        f"{_STATUS_TEXT[note.status][lang]} {text.strip()}",
-        _THANKS[lang],
-    ])
-    return OutboundMessage(body, bulk=True, template="feedback", template_params=(text.strip()[:200],), lang=lang)
+    body = "\n\n".join(
+        [
+            _INTRO[note.target_kind][lang].format(title=title),
+            f"{_STATUS_TEXT[note.status][lang]} {text.strip()}",
+            _THANKS[lang],
+        ]
+    )
+    return OutboundMessage(
+        body, bulk=True, template="feedback", template_params=(text.strip()[:200],), lang=lang
+    )
 
 
 class FeedbackStore:
@@ -128,12 +157,20 @@ class FeedbackStore:
         note.check()
         async with self._db.engine.begin() as conn:
             result = await conn.execute(
-                insert(feedback).values(
-                    municipality=note.municipality, target_kind=note.target_kind, target_id=note.target_id,
-                    status=note.status, text_nl=note.text_nl.strip(),
-                    text_en=note.text_en.strip() if note.text_en else None, official_id=note.official_id,
-                    iso_week=week_of(at), created_at=at, recipients=0,
-                ).returning(feedback.c.id)
+                insert(feedback)
+                .values(
+                    municipality=note.municipality,
+                    target_kind=note.target_kind,
+                    target_id=note.target_id,
+                    status=note.status,
+                    text_nl=note.text_nl.strip(),
+                    text_en=note.text_en.strip() if note.text_en else None,
+                    official_id=note.official_id,
+                    iso_week=week_of(at),
+                    created_at=at,
+                    recipients=0,
+                )
+                .returning(feedback.c.id)
             )
             return int(result.scalar_one())
 
@@ -143,7 +180,9 @@ class FeedbackStore:
         return None if row is None else _record(row)
 
     async def for_week(self, municipality: str, week: str) -> list[FeedbackRecord]:
-        stmt = select(feedback).where(feedback.c.municipality == municipality, feedback.c.iso_week == week)
+        stmt = select(feedback).where(
+            feedback.c.municipality == municipality, feedback.c.iso_week == week
+        )
         async with self._db.engine.connect() as conn:
             rows = (await conn.execute(stmt.order_by(feedback.c.id))).all()
         return [_record(r) for r in rows]
@@ -151,20 +190,37 @@ class FeedbackStore:
     async def contributors(self, record: FeedbackRecord) -> list[tuple[str, str]]:
         """(pseudonym, language) of every reachable participant who contributed to the target."""
         note = record.note
+        source: Select[Any] | CompoundSelect
         if note.target_kind == "dialogue":
-            source = select(answers.c.pseudonym).where(
-                answers.c.municipality == note.municipality, answers.c.dialogue_id == note.target_id,
-                answers.c.skipped.is_(False),
-            ).union(select(completions.c.pseudonym).where(
-                completions.c.municipality == note.municipality, completions.c.dialogue_id == note.target_id,
-            ))
+            source = (
+                select(answers.c.pseudonym)
+                .where(
+                    answers.c.municipality == note.municipality,
+                    answers.c.dialogue_id == note.target_id,
+                    answers.c.skipped.is_(False),
+                )
+                .union(
+                    select(completions.c.pseudonym).where(
+                        completions.c.municipality == note.municipality,
+                        completions.c.dialogue_id == note.target_id,
+                    )
+                )
+            )
         elif note.target_kind == "theme":
             pattern = "%" + json.dumps(note.target_id) + "%"
-            source = select(answers.c.pseudonym).where(
-                answers.c.municipality == note.municipality, answers.c.themes.like(pattern),
-            ).union(select(topics.c.pseudonym).where(
-                topics.c.municipality == note.municipality, topics.c.themes.like(pattern),
-            ))
+            source = (
+                select(answers.c.pseudonym)
+                .where(
+                    answers.c.municipality == note.municipality,
+                    answers.c.themes.like(pattern),
+                )
+                .union(
+                    select(topics.c.pseudonym).where(
+                        topics.c.municipality == note.municipality,
+                        topics.c.themes.like(pattern),
+                    )
+                )
+            )
         else:
             topic_id = int(note.target_id) if note.target_id.isdigit() else -1
             source = select(topics.c.pseudonym).where(
@@ -173,15 +229,22 @@ class FeedbackStore:
         who = source.subquery()
         stmt = (
             select(participants.c.pseudonym, participants.c.lang)
-            .where(participants.c.pseudonym.in_(select(who.c.pseudonym)),
-                   participants.c.active.is_(True), participants.c.unreachable.is_(False))
+            .where(
+                participants.c.pseudonym.in_(select(who.c.pseudonym)),
+                participants.c.active.is_(True),
+                participants.c.unreachable.is_(False),
+            )
             .order_by(participants.c.pseudonym)
         )
         async with self._db.engine.connect() as conn:
             return [(p, lang) for p, lang in await conn.execute(stmt)]
 
     async def fan_out(
-        self, feedback_id: int, addresses: AddressBook, box: Outbox, now: datetime,
+        self,
+        feedback_id: int,
+        addresses: AddressBook,
+        box: Outbox,
+        now: datetime,
         title: Callable[[FeedbackNote, str], str],
     ) -> FanOut:
         """Queue the feedback for every contributor who has not had it; safe to run again.
@@ -196,8 +259,13 @@ class FeedbackStore:
         due = quiet_hours_end(now)
         people = await self.contributors(record)
         rows = [
-            {"idempotency_key": _key("recipient", feedback_id, p), "feedback_id": feedback_id, "pseudonym": p,
-             "outbox_key": _key("outbox", feedback_id, p), "queued_at": now}
+            {
+                "idempotency_key": _key("recipient", feedback_id, p),
+                "feedback_id": feedback_id,
+                "pseudonym": p,
+                "outbox_key": _key("outbox", feedback_id, p),
+                "queued_at": now,
+            }
             for p, _ in people
         ]
         if rows:
@@ -212,15 +280,23 @@ class FeedbackStore:
             channel, sealed = found
             lang = langs[pseudonym]
             message = compose(record.note, lang, title(record.note, lang))
-            items.append(OutboxItem(outbox_key, channel, sealed, encode(message), due, pseudonym, BULK))
+            items.append(
+                OutboxItem(outbox_key, channel, sealed, encode(message), due, pseudonym, BULK)
+            )
         queued = await box.enqueue(items, now)
         async with self._db.engine.begin() as conn:
-            total = (await conn.execute(
-                select(func.count()).select_from(feedback_recipients)
-                .where(feedback_recipients.c.feedback_id == feedback_id)
-            )).scalar_one()
-            await conn.execute(update(feedback).where(feedback.c.id == feedback_id)
-                               .values(fanned_out_at=now, recipients=int(total)))
+            total = (
+                await conn.execute(
+                    select(func.count())
+                    .select_from(feedback_recipients)
+                    .where(feedback_recipients.c.feedback_id == feedback_id)
+                )
+            ).scalar_one()
+            await conn.execute(
+                update(feedback)
+                .where(feedback.c.id == feedback_id)
+                .values(fanned_out_at=now, recipients=int(total))
+            )
         return FanOut(queued=queued, recipients=int(total))
 
     async def _undelivered(self, feedback_id: int) -> list[tuple[str, str]]:
@@ -240,18 +316,26 @@ class FeedbackStore:
         fr = feedback_recipients
         stmt = (
             select(fr.c.feedback_id, func.count())
-            .where(fr.c.feedback_id.in_(feedback_ids),
-                   ~exists().where(outbox.c.idempotency_key == fr.c.outbox_key), _delivered())
+            .where(
+                fr.c.feedback_id.in_(feedback_ids),
+                ~exists().where(outbox.c.idempotency_key == fr.c.outbox_key),
+                _delivered(),
+            )
             .group_by(fr.c.feedback_id)
         )
         async with self._db.engine.connect() as conn:
             return {int(i): int(n) for i, n in await conn.execute(stmt)}
 
 
-def _delivered() -> object:
+def _delivered() -> Exists:
     fr = feedback_recipients
-    return exists().where(and_(delivery_log.c.pseudonym == fr.c.pseudonym, delivery_log.c.state == "sent",
-                               delivery_log.c.at >= fr.c.queued_at))
+    return exists().where(
+        and_(
+            delivery_log.c.pseudonym == fr.c.pseudonym,
+            delivery_log.c.state == "sent",
+            delivery_log.c.at >= fr.c.queued_at,
+        )
+    )
 
 
 def _key(kind: str, feedback_id: int, pseudonym: str) -> str:
@@ -260,7 +344,20 @@ def _key(kind: str, feedback_id: int, pseudonym: str) -> str:
 
 def _record(row: object) -> FeedbackRecord:
     r = row._mapping  # type: ignore[attr-defined]
-    note = FeedbackNote(r["municipality"], r["target_kind"], r["target_id"], r["status"], r["text_nl"],
-                        r["text_en"], r["official_id"])
-    return FeedbackRecord(int(r["id"]), note, r["iso_week"], r["created_at"], int(r["recipients"]),
-                          r["fanned_out_at"] is not None)
+    note = FeedbackNote(
+        r["municipality"],
+        r["target_kind"],
+        r["target_id"],
+        r["status"],
+        r["text_nl"],
+        r["text_en"],
+        r["official_id"],
+    )
+    return FeedbackRecord(
+        int(r["id"]),
+        note,
+        r["iso_week"],
+        r["created_at"],
+        int(r["recipients"]),
+        r["fanned_out_at"] is not None,
+    )

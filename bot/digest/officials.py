@@ -49,7 +49,9 @@ class Subscription:
     def check(self, known_municipalities: Collection[str]) -> None:
         """Raise :class:`SubscriptionError` for anything the digest could not honour."""
         if not _ID.match(self.official_id):
-            raise SubscriptionError("--id must be lower-case letters, digits, '.', '-' or '_' (max 32)")
+            raise SubscriptionError(
+                "--id must be lower-case letters, digits, '.', '-' or '_' (max 32)"
+            )
         if not self.name.strip() or len(self.name) > 100:
             raise SubscriptionError("--name must be 1 to 100 characters")
         if not _EMAIL.match(self.email) or len(self.email) > 254:
@@ -78,7 +80,9 @@ class OfficialStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def put(self, sub: Subscription, known_municipalities: Collection[str], at: datetime) -> None:
+    async def put(
+        self, sub: Subscription, known_municipalities: Collection[str], at: datetime
+    ) -> None:
         """Add or replace a subscription after :meth:`Subscription.check`."""
         sub.check(known_municipalities)
         values = {
@@ -118,7 +122,9 @@ class OfficialStore:
 
     async def remove(self, official_id: str) -> bool:
         async with self._db.engine.begin() as conn:
-            result = await conn.execute(delete(officials).where(officials.c.official_id == official_id))
+            result = await conn.execute(
+                delete(officials).where(officials.c.official_id == official_id)
+            )
         return bool(result.rowcount)
 
     async def set_active(self, official_id: str, active: bool, at: datetime) -> bool:

@@ -86,10 +86,15 @@ class InsightQueries:
     async def activity(self, scope: Scope, weeks: Sequence[str]) -> Activity:
         out = Activity()
         where = self._answer_filter(scope, weeks)
-        is_suggestion = and_(answers.c.step_type == "open_text", answers.c.text.is_not(None), answers.c.text != "")
+        is_suggestion = and_(
+            answers.c.step_type == "open_text", answers.c.text.is_not(None), answers.c.text != ""
+        )
         per_person = (
             select(
-                answers.c.iso_week, answers.c.dialogue_id, answers.c.pseudonym, func.count().label("n"),
+                answers.c.iso_week,
+                answers.c.dialogue_id,
+                answers.c.pseudonym,
+                func.count().label("n"),
                 func.sum(case((is_suggestion, 1), else_=0)).label("s"),
             )
             .where(where)
@@ -98,7 +103,7 @@ class InsightQueries:
         people: dict[str, set[str]] = defaultdict(set)
         starters: dict[tuple[str, str], set[str]] = defaultdict(set)
         async with self._db.engine.connect() as conn:
-            for week, dialogue, pseudonym, n, s in (await conn.execute(per_person)):
+            for week, dialogue, pseudonym, n, s in await conn.execute(per_person):
                 people[week].add(pseudonym)
                 out.answers[week] = out.answers.get(week, 0) + int(n)
                 out.suggestions[week] = out.suggestions.get(week, 0) + int(s or 0)
@@ -107,7 +112,9 @@ class InsightQueries:
             out.unique = {w: len(p) for w, p in people.items()}
             out.starters = {key: len(p) for key, p in starters.items()}
             out.returning = await self._returning(conn, scope, weeks)
-            comp = select(completions.c.iso_week, completions.c.dialogue_id, completions.c.pseudonym).where(
+            comp = select(
+                completions.c.iso_week, completions.c.dialogue_id, completions.c.pseudonym
+            ).where(
                 completions.c.municipality == scope.municipality,
                 completions.c.iso_week.in_(list(weeks)),
                 *([completions.c.domain.in_(list(scope.domains))] if scope.domains else []),
@@ -117,20 +124,40 @@ class InsightQueries:
                 if pseudonym in starters.get((week, dialogue), ()):
                     finished[(week, dialogue)].add(pseudonym)
             out.completers = {key: len(p) for key, p in finished.items()}
-            out.topics = await _per_week(conn, select(topics.c.iso_week, func.count()).where(
-                topics.c.municipality == scope.municipality, topics.c.iso_week.in_(list(weeks))
-            ).group_by(topics.c.iso_week))
-            out.useful = await _per_week(conn, select(quote_reviews.c.useful_week, func.count()).where(
-                quote_reviews.c.municipality == scope.municipality, quote_reviews.c.useful.is_(True),
-                quote_reviews.c.useful_week.in_(list(weeks)),
-            ).group_by(quote_reviews.c.useful_week))
-            out.initiatives = await _per_week(conn, select(feedback.c.iso_week, func.count()).where(
-                feedback.c.municipality == scope.municipality, feedback.c.target_kind == "topic",
-                feedback.c.status.in_(["adopted", "in_progress"]), feedback.c.iso_week.in_(list(weeks)),
-            ).group_by(feedback.c.iso_week))
+            out.topics = await _per_week(
+                conn,
+                select(topics.c.iso_week, func.count())
+                .where(
+                    topics.c.municipality == scope.municipality, topics.c.iso_week.in_(list(weeks))
+                )
+                .group_by(topics.c.iso_week),
+            )
+            out.useful = await _per_week(
+                conn,
+                select(quote_reviews.c.useful_week, func.count())
+                .where(
+                    quote_reviews.c.municipality == scope.municipality,
+                    quote_reviews.c.useful.is_(True),
+                    quote_reviews.c.useful_week.in_(list(weeks)),
+                )
+                .group_by(quote_reviews.c.useful_week),
+            )
+            out.initiatives = await _per_week(
+                conn,
+                select(feedback.c.iso_week, func.count())
+                .where(
+                    feedback.c.municipality == scope.municipality,
+                    feedback.c.target_kind == "topic",
+                    feedback.c.status.in_(["adopted", "in_progress"]),
+                    feedback.c.iso_week.in_(list(weeks)),
+                )
+                .group_by(feedback.c.iso_week),
+            )
         return out
 
-    async def _returning(self, conn: AsyncConnection, scope: Scope, weeks: Sequence[str]) -> dict[str, int]:
+    async def _returning(
+        self, conn: AsyncConnection, scope: Scope, weeks: Sequence[str]
+    ) -> dict[str, int]:
         """People active in a week who had answered in an earlier week (same municipality)."""
         base = [answers.c.municipality == scope.municipality, answers.c.skipped.is_(False)]
         if scope.domains:
@@ -158,10 +185,17 @@ class InsightQueries:
     async def answer_counts(self, scope: Scope, weeks: Sequence[str]) -> AnswerCounts:
         out = AnswerCounts()
         stmt = select(
-            answers.c.iso_week, answers.c.dialogue_id, answers.c.step_id, answers.c.option_ids,
-            answers.c.number, answers.c.pseudonym,
-        ).where(self._answer_filter(scope, weeks), answers.c.step_type != "open_text",
-                answers.c.dialogue_id.is_not(None))
+            answers.c.iso_week,
+            answers.c.dialogue_id,
+            answers.c.step_id,
+            answers.c.option_ids,
+            answers.c.number,
+            answers.c.pseudonym,
+        ).where(
+            self._answer_filter(scope, weeks),
+            answers.c.step_type != "open_text",
+            answers.c.dialogue_id.is_not(None),
+        )
         async with self._db.engine.connect() as conn:
             result = await conn.stream(stmt.execution_options(yield_per=5000))
             async for week, dialogue, step, option_ids, number, pseudonym in result:
@@ -178,7 +212,9 @@ class InsightQueries:
     async def free_text_themes(self, scope: Scope, week: str) -> dict[str, dict[str, set[str]]]:
         """dialogue -> theme -> people whose open answer carried that theme."""
         stmt = select(answers.c.dialogue_id, answers.c.pseudonym, answers.c.themes).where(
-            self._answer_filter(scope, [week]), answers.c.step_type == "open_text", answers.c.themes != "[]",
+            self._answer_filter(scope, [week]),
+            answers.c.step_type == "open_text",
+            answers.c.themes != "[]",
         )
         out: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         async with self._db.engine.connect() as conn:
@@ -207,12 +243,19 @@ class InsightQueries:
         async with self._db.engine.connect() as conn:
             for source, table in (("answer", answers), ("topic", topics)):
                 stmt = (
-                    select(quote_reviews.c.id, quote_reviews.c.dialogue_id, quote_reviews.c.step_id,
-                           func.coalesce(quote_reviews.c.edited_text, table.c.text))
+                    select(
+                        quote_reviews.c.id,
+                        quote_reviews.c.dialogue_id,
+                        quote_reviews.c.step_id,
+                        func.coalesce(quote_reviews.c.edited_text, table.c.text),
+                    )
                     .select_from(quote_reviews.join(table, table.c.id == quote_reviews.c.source_id))
-                    .where(quote_reviews.c.source == source, quote_reviews.c.status == "approved",
-                           quote_reviews.c.municipality == scope.municipality,
-                           quote_reviews.c.iso_week == week)
+                    .where(
+                        quote_reviews.c.source == source,
+                        quote_reviews.c.status == "approved",
+                        quote_reviews.c.municipality == scope.municipality,
+                        quote_reviews.c.iso_week == week,
+                    )
                     .order_by(quote_reviews.c.reviewed_at.desc(), quote_reviews.c.id)
                 )
                 if source == "answer" and scope.domains:

@@ -22,7 +22,6 @@ from bot.stores.sql._dialect import insert_ignore
 from bot.stores.sql.database import Database
 from bot.stores.sql.tables import answers, quote_reviews, topics
 
-
 __all__ = ["ReviewItem", "ReviewQueue", "leftover_risk"]
 
 
@@ -45,6 +44,7 @@ def leftover_risk(text: str) -> str | None:
     if len(text) > MAX_QUOTE:
         return "long text"
     return None
+
 
 @dataclass(frozen=True, slots=True)
 class ReviewItem:
@@ -70,20 +70,27 @@ class ReviewQueue:
         rows: list[dict[str, object]] = []
         async with self._db.engine.connect() as conn:
             found = await conn.execute(
-                select(answers.c.id, answers.c.dialogue_id, answers.c.step_id, answers.c.text).where(
-                    answers.c.municipality == municipality, answers.c.iso_week == week,
-                    answers.c.step_type == "open_text", answers.c.skipped.is_(False),
-                    answers.c.text.is_not(None), answers.c.text != "",
+                select(
+                    answers.c.id, answers.c.dialogue_id, answers.c.step_id, answers.c.text
+                ).where(
+                    answers.c.municipality == municipality,
+                    answers.c.iso_week == week,
+                    answers.c.step_type == "open_text",
+                    answers.c.skipped.is_(False),
+                    answers.c.text.is_not(None),
+                    answers.c.text != "",
                 )
             )
             for i, dialogue, step, text in found:
                 rows.append(_candidate("answer", i, municipality, week, dialogue, step, text, at))
-            found = await conn.execute(
+            topic_rows = await conn.execute(
                 select(topics.c.id, topics.c.text).where(
-                    topics.c.municipality == municipality, topics.c.iso_week == week, topics.c.text != ""
+                    topics.c.municipality == municipality,
+                    topics.c.iso_week == week,
+                    topics.c.text != "",
                 )
             )
-            for i, text in found:
+            for i, text in topic_rows:
                 rows.append(_candidate("topic", i, municipality, week, None, None, text, at))
         if not rows:
             return 0
@@ -100,21 +107,42 @@ class ReviewQueue:
         async with self._db.engine.connect() as conn:
             for source, table in (("answer", answers), ("topic", topics)):
                 stmt = (
-                    select(quote_reviews.c.id, quote_reviews.c.dialogue_id, quote_reviews.c.step_id,
-                           quote_reviews.c.iso_week, quote_reviews.c.status, quote_reviews.c.risk,
-                           func.coalesce(quote_reviews.c.edited_text, table.c.text), quote_reviews.c.useful)
+                    select(
+                        quote_reviews.c.id,
+                        quote_reviews.c.dialogue_id,
+                        quote_reviews.c.step_id,
+                        quote_reviews.c.iso_week,
+                        quote_reviews.c.status,
+                        quote_reviews.c.risk,
+                        func.coalesce(quote_reviews.c.edited_text, table.c.text),
+                        quote_reviews.c.useful,
+                    )
                     .select_from(quote_reviews.join(table, table.c.id == quote_reviews.c.source_id))
-                    .where(quote_reviews.c.source == source, quote_reviews.c.municipality == municipality,
-                           quote_reviews.c.iso_week == week, quote_reviews.c.status.in_(list(statuses)))
+                    .where(
+                        quote_reviews.c.source == source,
+                        quote_reviews.c.municipality == municipality,
+                        quote_reviews.c.iso_week == week,
+                        quote_reviews.c.status.in_(list(statuses)),
+                    )
                     .order_by(quote_reviews.c.id)
                 )
-                found += [ReviewItem(int(r[0]), source, r[1], r[2], r[3], r[4], r[5], str(r[6]), bool(r[7]))
-                          for r in await conn.execute(stmt)]
+                found += [
+                    ReviewItem(
+                        int(r[0]), source, r[1], r[2], r[3], r[4], r[5], str(r[6]), bool(r[7])
+                    )
+                    for r in await conn.execute(stmt)
+                ]
         return sorted(found, key=lambda i: i.id)
 
-    async def approve(self, item_id: int, reviewer: str, at: datetime, text: str | None = None) -> bool:
+    async def approve(
+        self, item_id: int, reviewer: str, at: datetime, text: str | None = None
+    ) -> bool:
         """Approve as stored, or with ``text`` as the reviewer's own redaction."""
-        values: dict[str, object] = {"status": "approved", "reviewed_by": reviewer, "reviewed_at": at}
+        values: dict[str, object] = {
+            "status": "approved",
+            "reviewed_by": reviewer,
+            "reviewed_at": at,
+        }
         if text is not None:
             cleaned = " ".join(text.split())
             if not cleaned:
@@ -123,21 +151,33 @@ class ReviewQueue:
         return await self._set(item_id, values)
 
     async def reject(self, item_id: int, reviewer: str, at: datetime) -> bool:
-        return await self._set(item_id, {"status": "rejected", "reviewed_by": reviewer, "reviewed_at": at})
+        return await self._set(
+            item_id, {"status": "rejected", "reviewed_by": reviewer, "reviewed_at": at}
+        )
 
     async def mark_useful(self, item_id: int, reviewer: str, at: datetime) -> bool:
         """An official found this suggestion useful (a headline figure, counted in the mark's week)."""
-        return await self._set(item_id, {"useful": True, "useful_week": week_of(at), "reviewed_by": reviewer})
+        return await self._set(
+            item_id, {"useful": True, "useful_week": week_of(at), "reviewed_by": reviewer}
+        )
 
     async def _set(self, item_id: int, values: dict[str, object]) -> bool:
         async with self._db.engine.begin() as conn:
-            result = await conn.execute(update(quote_reviews).where(quote_reviews.c.id == item_id).values(**values))
+            result = await conn.execute(
+                update(quote_reviews).where(quote_reviews.c.id == item_id).values(**values)
+            )
         return bool(result.rowcount)
 
 
 def _candidate(
-    source: str, source_id: int, municipality: str, week: str, dialogue: str | None, step: str | None,
-    text: str, at: datetime,
+    source: str,
+    source_id: int,
+    municipality: str,
+    week: str,
+    dialogue: str | None,
+    step: str | None,
+    text: str,
+    at: datetime,
 ) -> dict[str, object]:
     risk = leftover_risk(text)
     return {
@@ -153,4 +193,3 @@ def _candidate(
         "useful": False,
         "created_at": at,
     }
-
