@@ -105,6 +105,7 @@ class Runtime:
         async with self._s.state.lock("p:" + pseudonym):
             if await self._s.state.get(seen) is not None:
                 return
+            await self._follow_key_rotation(message, pseudonym)
             keys = await self._handle(message, pseudonym)
             await self._s.state.set(seen, "1", SEEN_TTL)
         self.handled += 1
@@ -167,6 +168,19 @@ class Runtime:
             if message.kind is not InboundKind.BLOCKED:
                 await self._s.outbox.release_held(pseudonym, now)
         return await self._enqueue(message, None if erased else pseudonym, turn_key, says, now)
+
+    async def _follow_key_rotation(self, message: InboundMessage, pseudonym: str) -> None:
+        """During a pseudonym key rotation, move a returning participant to the new pseudonym."""
+        old = self._pseudo.previous_pseudonym(message.channel, message.channel_user_id)
+        if old is None or old == pseudonym or await self._s.state.get("state:" + pseudonym):
+            return
+        async with self._s.state.lock("p:" + old):
+            state = await self._s.state.get("state:" + old)
+            if state is None:
+                return
+            await self._s.insights.rekey(old, pseudonym)
+            await self._s.state.set("state:" + pseudonym, state)
+            await self._s.state.delete("state:" + old)
 
     async def _event(self, message: InboundMessage, now: datetime) -> Event:
         text = (message.text or "")[:MAX_TEXT] if message.text is not None else None

@@ -258,9 +258,20 @@ def _is_command(t: _Turn, event: Event) -> str | None:
     if event.confidence < t.ctx.command_confidence:
         return None
     # In an open question a long message is an answer, whatever words it uses.
-    if t.state.in_dialogue and len((event.text or "").split()) > 4:
+    if _at_open_question(t) and len((event.text or "").split()) > 4:
         return None
     return event.intent
+
+
+def _at_open_question(t: _Turn) -> bool:
+    if t.state.awaiting == Awaiting.TOPIC:
+        return True
+    if not t.state.in_dialogue:
+        return False
+    dialogue = t.ctx.catalog.get(t.state.dialogue_id or "")
+    if dialogue is None or not dialogue.has_step(t.state.step_id or ""):
+        return False
+    return dialogue.step(t.state.step_id or "").type is StepType.OPEN_TEXT
 
 
 def _wants_forget(t: _Turn, event: Event) -> bool:

@@ -93,3 +93,12 @@ def test_docker_compose_parses_and_names_its_services() -> None:
     for key in env:
         if key.startswith("PRAATMEE_"):
             assert key.removeprefix("PRAATMEE_").lower() in Settings.model_fields, key
+
+
+def test_readme_dialogue_example_is_a_valid_dialogue() -> None:
+    from bot.dialogue.loader import parse_dialogue
+
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("## The dialogue format", 1)[1].split("```yaml", 1)[1].split("```", 1)[0]
+    result = parse_dialogue(block, "README.md")
+    assert result.dialogue.id == "vrije-tijd-buurt"

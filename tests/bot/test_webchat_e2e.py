@@ -235,3 +235,22 @@ async def test_crisis_message_gets_helplines_at_once_and_nothing_identifying_is_
         assert "0612345678" not in alert.text and "[TELEFOON]" in alert.text
         assert "0612345678" not in caplog.text and chat.session not in caplog.text
         assert await _rows(service, answers) == []
+
+
+async def test_pseudonym_key_rotation_keeps_a_returning_participant(tmp_path: Path) -> None:
+    old_key, new_key = "o" * 48, "n" * 48
+    async with running(settings_for("embedded", tmp_path, pseudonym_key=old_key)) as (service, client):
+        chat = Chat(client)
+        await chat.send(start="velsen--vrije-tijd-buurt")
+        await walk(chat, CATALOG.dialogues["vrije-tijd-buurt"], "meer bankjes", stop_after=2)
+        session, waiting = chat.session, chat.last[-1]["text"]
+        old = service.runtime._pseudo.pseudonym("webchat", session)  # noqa: SLF001
+    rotated = settings_for("embedded", tmp_path, pseudonym_key=new_key, pseudonym_key_previous=old_key)
+    async with running(rotated) as (service, client):
+        chat = Chat(client, session)
+        await chat.send(start=None)
+        assert chat.last[-1]["text"].endswith(waiting)
+        new = service.runtime._pseudo.pseudonym("webchat", session)  # noqa: SLF001
+        rows = await _rows(service, answers)
+        assert len(rows) == 2 and {r["pseudonym"] for r in rows} == {new}
+        assert await _linked_anywhere(service, old) == []

@@ -208,6 +208,15 @@ class InsightStore:
                 total += result.rowcount or 0
         return total
 
+    async def rekey(self, old: str, new: str) -> int:
+        """Move every row from pseudonym ``old`` to ``new`` (pseudonym key rotation)."""
+        total = 0
+        async with self._db.engine.begin() as conn:
+            for table in (answers, completions, topics, outbox, delivery_log, addresses, participants):
+                result = await conn.execute(update(table).where(table.c.pseudonym == old).values(pseudonym=new))
+                total += result.rowcount or 0
+        return total
+
     async def count_answers(self, municipality: str | None = None) -> int:
         stmt = select(func.count()).select_from(answers)
         if municipality is not None:
