@@ -279,3 +279,6 @@ feedback_recipients = Table(
     Column("outbox_key", String(64), nullable=False),
     Column("queued_at", UtcDateTime, nullable=False),
 )
+
+# Peer groups, coaches and flash polls (revision 0003) live in their own module.
+from bot.stores.sql import tables_groups as tables_groups  # noqa: E402,F401
