@@ -26,7 +26,9 @@ NAM_DICT_MIN_COUNTRY_SCORE = 1  # any listed frequency in any country column
 
 
 def _lower_lines(path: Path) -> set[str]:
-    return {ln.strip().lower() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()}
+    return {
+        ln.strip().lower() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()
+    }
 
 
 def _write(name: str, words: set[str]) -> None:
@@ -87,9 +89,10 @@ def _first_names(src: Path) -> set[str]:
 
 def _surnames(src: Path) -> set[str]:
     lookup = src / "deduce/data/lookup/src/names"
-    return (_lower_lines(lookup / "lst_surname/items.txt") | _lower_lines(
-        lookup / "lst_interfix_surname/items.txt"
-    )) - _lower_lines(lookup / "lst_surname/exceptions.txt")
+    return (
+        _lower_lines(lookup / "lst_surname/items.txt")
+        | _lower_lines(lookup / "lst_interfix_surname/items.txt")
+    ) - _lower_lines(lookup / "lst_surname/exceptions.txt")
 
 
 def _dutch_places(src: Path) -> set[str]:
@@ -97,8 +100,10 @@ def _dutch_places(src: Path) -> set[str]:
     places = _lower_lines(base / "lst_residence/items.txt") - _lower_lines(
         base / "lst_residence/exceptions.txt"
     )
-    return places | _lower_lines(base / "lst_municipality/items.txt") | _lower_lines(
-        base / "lst_region/items.txt"
+    return (
+        places
+        | _lower_lines(base / "lst_municipality/items.txt")
+        | _lower_lines(base / "lst_region/items.txt")
     )
 
 

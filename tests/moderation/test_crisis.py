@@ -15,6 +15,9 @@ from moderation.screen import Screener
 from moderation.types import CrisisKind, ScreenResult
 
 DEV_SET = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "crisis_dev.jsonl"
+#: Written before the last round of tuning and never tuned on (a second batch was): the honest
+#: figure for text the rules and the model have not seen.
+FRESH_SET = Path(__file__).resolve().parent / "data" / "crisis_fresh.jsonl"
 
 SUICIDE = CrisisKind.SUICIDE
 SELF_HARM = CrisisKind.SELF_HARM
@@ -47,6 +50,10 @@ POSITIVES: list[tuple[str, CrisisKind]] = [
     ("i took a bunch of pills", SUICIDE),
     ("i just want to sleep and never wake up", SUICIDE),
     ("ik wil dood 😭", SUICIDE),
+    ("ik sta op de brug en kijk naar het water", SUICIDE),
+    ("dit is mijn laatste bericht aan jullie", SUICIDE),
+    ("kan ik stoppen met ademen ofzo", SUICIDE),
+    ("im on the roof of my building rn", SUICIDE),
     ("ik kras weer in mn arm", SELF_HARM),
     ("ik heb vannacht weer in mn arm gesneden", SELF_HARM),
     ("mn vriendin snijdt zichzelf", SELF_HARM),
@@ -55,6 +62,8 @@ POSITIVES: list[tuple[str, CrisisKind]] = [
     ("ik brand mezelf met sigaretten", SELF_HARM),
     ("ik eet niks meer als straf", SELF_HARM),
     ("im cutting again", SELF_HARM),
+    ("3 maanden clean en nu weer een terugval", SELF_HARM),
+    ("sh urges r back", SELF_HARM),
     ("i hide my scars", SELF_HARM),
     ("i punch walls until my knuckles bleed", SELF_HARM),
     ("mijn pa slaat me elke week", HOME),
@@ -75,6 +84,8 @@ POSITIVES: list[tuple[str, CrisisKind]] = [
     ("someone is following me home", DANGER),
     ("my friend took pills at the party and is unconscious", DANGER),
     ("ons huis staat in brand", DANGER),
+    ("die scooter rijdt ons al een kwartier achterna", DANGER),
+    ("er breken mensen in bij de buren en nu bij ons", DANGER),
 ]
 
 # Hard negatives, one group per category of the labelling guideline.
@@ -125,12 +136,15 @@ NEGATIVES: dict[str, list[str]] = {
         "we leren over eerwraak bij maatschappijleer",
     ],
     "bullying_and_kys": ["kys", "kys noob", "ik word gepest", "ze volgen me op tiktok"],
+    "kms_laughed_off": ["kms 😂 bus weer gemist", "kms lol forgot my gym bag"],
     "leaving_the_chat": [
         "ik wil niet meer meedoen",
         "ik wil er niet meer over praten",
         "ik kan niet meer wachten op de zomer",
         "ik kan niet meer hahaha",
         "i want to stop this survey",
+        "ik wil niet meer reageren op die vragen",
+        "dont wanna chat anymore bye",
     ],
 }
 
@@ -216,12 +230,36 @@ def test_dev_set_recall_and_precision(detector: CrisisDetector) -> None:
     assert precision >= 0.85, precision
 
 
+def _recall_precision(rows: list[dict[str, str]], detector: CrisisDetector) -> tuple[float, float]:
+    found = [(row["crisis"], detector.detect(row["text"]) is not CrisisKind.NONE) for row in rows]
+    true_pos = sum(gold and got for gold, got in found)
+    return true_pos / sum(gold for gold, _ in found), true_pos / sum(got for _, got in found)
+
+
+def test_fresh_untuned_messages_recall_and_precision(detector: CrisisDetector) -> None:
+    with FRESH_SET.open(encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle if line.strip()]
+    assert len(rows) >= 150
+    recall, precision = _recall_precision(rows, detector)
+    assert recall >= 0.93, recall
+    assert precision >= 0.80, precision
+
+
+def test_model_alone_does_not_overrule_someone_leaving_the_chat(detector: CrisisDetector) -> None:
+    # "niet meer" and "anymore" are strong words for the model; here they have an object
+    assessment = detector.assess("i dont want to answer these questions anymore")
+    assert assessment.kind is CrisisKind.NONE
+    # with a death wish next to it, the rules still see the crisis
+    assert detector.detect("ik wil niet meer chatten ik wil dood") is SUICIDE
+
+
 def test_screening_is_well_under_a_millisecond(screener: Screener) -> None:
     texts = [row["text"] for row in _dev_rows()]
-    start = time.perf_counter()
+    # CPU time of this process: what screening costs, not what other jobs on the host take
+    start = time.process_time()
     for text in texts:
         screener.screen(text)
-    per_message = (time.perf_counter() - start) / len(texts)
+    per_message = (time.process_time() - start) / len(texts)
     assert per_message < 0.001, per_message
 
 
