@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.delivery.sender import Delivered, Failed, Held, Retry, Sender
 from bot.stores.sql.insights import InsightStore
-from bot.stores.sql.outbox import Outbox, OutboxRow
+from bot.stores.sql.outbox import BULK, Outbox, OutboxRow
 
 __all__ = ["OutboxWorker"]
 
@@ -52,6 +52,8 @@ class OutboxWorker:
         self.delivered = 0
         self.failed = 0
         self.held = 0
+        #: Pushes not sent because the participant stopped or became unreachable.
+        self.dropped = 0
 
     def add_sender(self, channel: str, sender: Sender) -> None:
         """Register a channel's sender (channels start after the worker exists)."""
@@ -120,11 +122,20 @@ class OutboxWorker:
                         await self._outbox.retry(later, self._clock() + timedelta(seconds=1), "behind")
                     return
 
+    async def _may_push(self, pseudonym: str) -> bool:
+        participant = await self._insights.participant(pseudonym)
+        return participant is not None and participant.active and not participant.unreachable
+
     async def _deliver(self, row: OutboxRow) -> bool:
         sender = self._senders.get(row.channel)
         now = self._clock()
         if sender is None:
             await self._outbox.retry(row, now + timedelta(minutes=5), f"channel {row.channel} not running")
+            return False
+        if row.priority >= BULK and row.pseudonym and not await self._may_push(row.pseudonym):
+            # Stopped, blocked us or erased: nothing unasked-for goes out any more.
+            self.dropped += await self._outbox.drop_pending(row.pseudonym)
+            log.info("outbox: push dropped, the participant stopped or cannot be reached")
             return False
         outcome = await sender.deliver(row)
         now = self._clock()

@@ -512,3 +512,122 @@ async def test_131047_for_a_reply_reroutes_to_the_template_path(
         assert len(texts) == 2 and "Zo werkt het" not in texts[0]
         assert texts[1].startswith("Zo werkt het")
         assert await stack.rows(outbox) == []
+
+
+# --- throughput and pair rate -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_burst_of_130429_is_survived_with_every_message_delivered_once(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with praatmee(backend, tmp_path, request, monkeypatch) as stack:
+        people = [await _enrolled(stack, f"deelnemer{i}", i) for i in range(8)]
+        stack.fake.throughput = 2  # the number is far slower than Praatmee's pacing assumes
+        text = "Nieuwe vraag van je gemeente: doe je mee?"
+        for i, p in enumerate(people):
+            await stack.push(p.user, OutboundMessage(text, bulk=True), f"poll-{i}")
+        await stack.drain()
+        assert stack.fake.violations[130429] > 0
+        for p in people:
+            assert [_body_text(s.body) for s in stack.sent_to(p.user)].count(text) == 1
+        assert await stack.rows(outbox) == []
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_131056_holds_only_that_recipient(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with praatmee(backend, tmp_path, request, monkeypatch) as stack:
+        ava, ben = await _enrolled(stack, "Ava", 1), await _enrolled(stack, "Ben", 2)
+        stack.clock.advance(60)
+        stack.fake.fail(ava.user.bsuid, 131056, times=1)
+        text = "Er is een nieuwe flitspeiling."
+        await stack.push(ava.user, OutboundMessage(text, bulk=True), "flash-ava")
+        await stack.settle()
+        await stack.service.worker.drain()  # type: ignore[union-attr]
+        started = stack.clock.now
+        await stack.push(ben.user, OutboundMessage(text, bulk=True), "flash-ben")
+        await stack.service.worker.drain()  # type: ignore[union-attr]
+        assert _body_text(stack.sent_to(ben.user)[-1].body) == text  # Ben is not held up
+        assert stack.clock.now - started < 1.0
+        assert _body_text(stack.sent_to(ava.user)[-1].body) != text  # Ava waits ...
+        await stack.drain()
+        assert [_body_text(s.body) for s in stack.sent_to(ava.user)].count(text) == 1  # ... once
+        assert [c for c, _ in stack.fake.errors] == [131056]
+
+
+# --- stop and block -----------------------------------------------------------------------------
+
+
+STOP_FORMS = ["stop", "STOP", "Stop!", "  stoppen ", "/stop", "Afmelden", "unsubscribe", "quit."]
+
+
+@pytest.mark.parametrize("form", STOP_FORMS)
+async def test_stop_in_any_form_ends_all_sending(
+    form: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with praatmee("embedded", tmp_path, request, monkeypatch) as stack:
+        p = await _enrolled(stack, "Mo")
+        await p.pick("vrije-tijd-buurt")
+        await p.pick("yes")
+        await stack.push(p.user, OutboundMessage("Nog een vraag voor je!", bulk=True), "queued")
+        await p.say(form)
+        assert "gestopt" in p.last_text
+        await stack.drain()
+        before = len(stack.sent_to(p.user))
+        await stack.push(p.user, OutboundMessage("Nieuwe vraag!", bulk=True, template="prompt"),
+                         "after-stop")
+        stack.clock.advance(2 * DAY)
+        await stack.drain()
+        assert len(stack.sent_to(p.user)) == before
+        assert "Nog een vraag voor je!" not in [_body_text(s.body) for s in stack.sent_to(p.user)]
+
+
+async def test_stop_pressed_on_a_template_quick_reply_ends_all_sending(
+    tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with praatmee("embedded", tmp_path, request, monkeypatch) as stack:
+        p = await _enrolled(stack, "Fenna")
+        stack.clock.advance(2 * DAY)
+        await stack.push(p.user, OutboundMessage("Nieuwe vraag", bulk=True, template="prompt"),
+                         "prompt")
+        await stack.drain()
+        template = stack.sent_to(p.user)[-1]
+        assert template.body["type"] == "template"
+        await p._send(wp.template_button(p.user, "Stop", "Stop", context_id=template.wamid))
+        assert "gestopt" in p.last_text
+        before = len(stack.sent_to(p.user))
+        await stack.push(p.user, OutboundMessage("Nog een", bulk=True, template="prompt"), "next")
+        await stack.drain()
+        assert len(stack.sent_to(p.user)) == before
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("how", ["status webhook", "send refused"])
+async def test_whatsapp_block_marks_unreachable_and_ends_all_sending(
+    backend: str, how: str, tmp_path: Path, request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async with praatmee(backend, tmp_path, request, monkeypatch) as stack:
+        p = await _enrolled(stack, "Yara")
+        stack.fake.status_payloads()  # the earlier replies' statuses are not needed here
+        stack.fake.fail(p.user.bsuid, 131026, asynchronous=how == "status webhook")
+        await stack.push(p.user, OutboundMessage("Eerste", bulk=True), "one")
+        await stack.settle()
+        if how == "status webhook":
+            (statuses,) = stack.fake.status_payloads()
+            assert await stack.meta.post(statuses) == 200
+            failed = [r for r in await stack.rows(delivery_log) if r["state"] == "failed"]
+            assert [r["error_code"] for r in failed] == [131026]
+        pseudonym = stack.pseudonym(p.user)
+        (row,) = [r for r in await stack.rows(participants) if r["pseudonym"] == pseudonym]
+        assert row["unreachable"] and not row["active"]
+        attempts = len(stack.fake.sent) + len(stack.fake.errors)
+        await stack.push(p.user, OutboundMessage("Tweede", bulk=True), "two")
+        await stack.push(p.user, OutboundMessage("Derde", bulk=True, template="prompt"), "three")
+        stack.clock.advance(2 * DAY)
+        await stack.drain()
+        assert len(stack.fake.sent) + len(stack.fake.errors) == attempts
+        assert stack.service.worker is not None and stack.service.worker.dropped == 2
+        assert [r for r in await stack.rows(outbox) if r["status"] != "failed"] == []

@@ -24,7 +24,7 @@ from bot.channels.base import DeliveryState, DeliveryStatus
 from bot.messages import InboundKind, InboundMessage
 
 from ._errors import PERMANENT_CODES
-from ._render import strip_choice_id
+from ._render import CHOICE_PREFIX, strip_choice_id
 from ._settings import Address
 
 __all__ = ["CHANNEL", "ParsedWebhook", "PayloadError", "parse_webhook"]
@@ -136,12 +136,16 @@ def _message(
         if interactive.get("type") in ("button_reply", "list_reply") and picked:
             kind, choice_ids = InboundKind.CHOICE, (strip_choice_id(picked),)
     elif kind_name == "button":
+        # A quick reply on a template. Our own payloads carry the choice prefix;
+        # any other (Meta's default payload is the label, e.g. "Stop") reads as
+        # if the person had typed the label, so "Stop" stops.
         button = _mapping(raw.get("button"), "button")
         payload = _str(button.get("payload"))
-        if payload:
+        label = _str(button.get("text"))
+        if payload and payload.startswith(CHOICE_PREFIX):
             kind, choice_ids = InboundKind.CHOICE, (strip_choice_id(payload),)
-        elif _str(button.get("text")):
-            kind, text = InboundKind.TEXT, _str(button.get("text"))
+        elif label or payload:
+            kind, text = InboundKind.TEXT, label or payload
     elif kind_name == "request_welcome":
         kind = InboundKind.START
     return InboundMessage(
