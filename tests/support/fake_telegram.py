@@ -190,6 +190,7 @@ class FakeTelegram:
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._limits = _Limits(clock=clock, chat_burst=chat_burst)
         self._wakeup = asyncio.Event()
+        self._closing = False
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.updates = UpdateBuilder(next_message_id=self._next_message_id)
@@ -205,6 +206,9 @@ class FakeTelegram:
         self.port = self._runner.addresses[0][1]
 
     async def close(self) -> None:
+        """Stop serving; a getUpdates long poll still waiting returns at once (no 30 s hang)."""
+        self._closing = True
+        self._wakeup.set()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -399,7 +403,7 @@ class FakeTelegram:
             limit = 100
         self._forget(offset)
         deadline = self.clock() + float(params.get("timeout", 0))
-        while not self._pending and self.clock() < deadline:
+        while not self._pending and not self._closing and self.clock() < deadline:
             self._wakeup.clear()
             try:
                 await asyncio.wait_for(self._wakeup.wait(), deadline - self.clock())
