@@ -20,26 +20,26 @@ __all__ = ["bar_chart"]
 
 BAR = "#1f5f8b"
 TEXT = "#1a1a1a"
-WIDTH_IN = 6.0
-DPI = 110
+WIDTH_IN = 4.6
+DPI = 130
 
 
 def bar_chart(question: Question, hidden_label: str) -> bytes:
     """A horizontal bar chart of the question's shares (percent of respondents)."""
     rows = list(question.rows)
-    height = 0.9 + 0.42 * len(rows)
+    height = 0.8 + 0.36 * len(rows)
     fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI)
     ax = fig.add_subplot()
     labels = [_short(r.label) for r in rows]
     values = [(r.share or 0.0) * 100 for r in rows]
     y = list(range(len(rows)))[::-1]
     ax.barh(y, values, color=BAR, height=0.65)
-    ax.set_yticks(y, labels, fontsize=10, color=TEXT)
+    ax.set_yticks(y, labels, fontsize=10.5, color=TEXT)
     top = max([v for v in values] + [10.0])
     ax.set_xlim(0, min(100.0, top * 1.25 + 5))
     for yi, row, value in zip(y, rows, values, strict=True):
         note = f"{value:.0f}%" if row.share is not None else hidden_label
-        ax.text(value + top * 0.02, yi, note, va="center", fontsize=9, color=TEXT)
+        ax.text(value + top * 0.02, yi, note, va="center", fontsize=10, color=TEXT)
     ax.tick_params(axis="x", labelsize=8, colors="#555555")
     ax.xaxis.set_major_formatter(lambda v, _pos: f"{v:.0f}%")
     for side in ("top", "right"):
@@ -50,5 +50,5 @@ def bar_chart(question: Question, hidden_label: str) -> bytes:
     return buffer.getvalue()
 
 
-def _short(label: str, limit: int = 28) -> str:
+def _short(label: str, limit: int = 22) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
