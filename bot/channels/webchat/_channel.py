@@ -111,6 +111,16 @@ class WebChatChannel(Channel):
         messages = [render(decode(raw)) for raw in await self._mailbox.drain(self._box(session))]
         return web.json_response({"messages": messages}, headers={"Cache-Control": "no-store"})
 
+    @staticmethod
+    def _message_id(req: WebChatRequest) -> str:
+        """The client's id, scoped to its session: two pages may both number from "m0".
+
+        Hashed, so the session id never becomes part of a de-duplication key.
+        """
+        if req.client_id is None:
+            return secrets.token_hex(12)
+        return hashlib.sha256(f"{req.session}\x00{req.client_id}".encode()).hexdigest()[:32]
+
     def _inbound(self, req: WebChatRequest) -> InboundMessage:
         if req.is_start:
             kind = InboundKind.START
@@ -121,7 +131,7 @@ class WebChatChannel(Channel):
         return InboundMessage(
             channel=self.name,
             channel_user_id=req.session,
-            message_id=req.client_id or secrets.token_hex(12),
+            message_id=self._message_id(req),
             received_at=self._clock(),
             kind=kind,
             text=req.text,
