@@ -4,8 +4,10 @@
 
 Each system runs in its own subprocess so peak memory (max RSS) is its own. Quality follows the
 labelling guide's scoring (``moderation.anonymise.scoring``); throughput is messages per second
-after loading, over repeated passes of the data set. deduce and presidio-analyzer come from the
-``bench`` extra; a missing one is reported, not faked.
+after loading, over repeated passes of the data set, in CPU time of the system's own process and
+its fastest pass (``msg/s``; the host may be shared), with the overall wall-clock rate beside
+it. deduce and presidio-analyzer come from the ``bench`` extra; a missing one is reported, not
+faked.
 """
 
 from __future__ import annotations
@@ -90,7 +92,8 @@ def _presidio() -> tuple[Finder, str]:
     def find(text: str) -> list[Span]:
         spans = []
         for rec in recognizers:
-            for r in rec.analyze(text, rec.supported_entities, None):
+            # pattern recognisers never read the NLP artifacts (there is no spaCy model)
+            for r in rec.analyze(text, rec.supported_entities, None):  # type: ignore[arg-type]
                 spans.append(Span(r.start, r.end, r.entity_type))
         return spans
 
@@ -117,13 +120,20 @@ def _worker(name: str, data: Path, seconds: float) -> dict[str, object]:
         gold = [Span(s["start"], s["end"], s["type"]) for s in row["spans"]]
         examples.append((row["text"], gold, find(row["text"])))
     result = score(examples)
+    # CPU seconds of this process, not wall time, and the fastest full pass (as timeit does): on
+    # a shared host other jobs' load would otherwise decide which system looks faster. The
+    # overall wall-clock rate is reported beside it.
     done = 0
-    started = time.perf_counter()
-    while time.perf_counter() - started < seconds:
+    fastest = float("inf")
+    started, cpu_started = time.perf_counter(), time.process_time()
+    while time.process_time() - cpu_started < seconds:
+        pass_started = time.process_time()
         for row in rows:
             find(row["text"])
+        fastest = min(fastest, time.process_time() - pass_started)
         done += len(rows)
-    rate = done / (time.perf_counter() - started)
+    rate = len(rows) / fastest
+    wall_rate = done / (time.perf_counter() - started)
     return {
         "system": name,
         "note": note,
@@ -131,6 +141,7 @@ def _worker(name: str, data: Path, seconds: float) -> dict[str, object]:
         "precision": result.precision,
         "recall": result.recall,
         "msgs_per_s": rate,
+        "wall_msgs_per_s": wall_rate,
         "load_s": load_s,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
@@ -164,11 +175,14 @@ def _run(name: str, data: Path, seconds: float) -> dict[str, object] | None:
 
 
 def _report(results: list[dict[str, object]]) -> None:
-    print(f"{'system':<10} {'leak':>7} {'prec':>6} {'msg/s':>9} {'load s':>7} {'peak MB':>8}")
+    print(
+        f"{'system':<10} {'leak':>7} {'prec':>6} {'msg/s':>9} {'wall/s':>8} {'load s':>7}"
+        f" {'peak MB':>8}"
+    )
     for r in results:
         print(
             f"{r['system']:<10} {r['leak_rate']:>7.2%} {r['precision']:>6.3f} {r['msgs_per_s']:>9.0f}"
-            f" {r['load_s']:>7.2f} {r['peak_rss_mb']:>8.0f}   {r['note']}"
+            f" {r['wall_msgs_per_s']:>8.0f} {r['load_s']:>7.2f} {r['peak_rss_mb']:>8.0f}   {r['note']}"
         )
     types = sorted({t for r in results for t in r["recall"]})  # type: ignore[attr-defined]
     print("\nrecall per type (gold span caught when >= 90% covered)")

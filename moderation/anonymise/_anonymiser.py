@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from moderation.anonymise import _locations, _patterns, _people
 from moderation.anonymise._lexicon import Lexicon, load_lexicon
 from moderation.anonymise._tokens import tokenize
@@ -12,6 +14,7 @@ __all__ = ["Anonymiser", "apply_spans"]
 #: Placeholders already in a text are skipped, so anonymising twice changes nothing more.
 _PLACEHOLDER_TEXTS = tuple(PLACEHOLDERS.values())
 _FILLER = "\u2060"  # word joiner: neither a word character nor whitespace to regexes
+_DIGIT = re.compile(r"\d")
 
 
 def apply_spans(text: str, spans: tuple[Span, ...]) -> str:
@@ -27,7 +30,9 @@ def apply_spans(text: str, spans: tuple[Span, ...]) -> str:
 
 
 def _placeholder_ranges(text: str) -> list[tuple[int, int]]:
-    ranges = []
+    ranges: list[tuple[int, int]] = []
+    if "[" not in text:  # every placeholder starts with one; most messages have none
+        return ranges
     for ph in _PLACEHOLDER_TEXTS:
         start = text.find(ph)
         while start >= 0:
@@ -84,7 +89,7 @@ class Anonymiser:
         ]
         persons = [*_people.people(text, tokens, lex), *_people.initials(text, lex)]
         located = list(_locations.places(text, tokens, lex))
-        ages = list(_people.ages(text, persons)) if any(c.isdigit() for c in text) else []
+        ages = list(_people.ages(text, persons)) if _DIGIT.search(text) else []
         return _resolve(text, [patterns, structured, ages, persons, located], blocked)
 
     def anonymise(self, text: str) -> Redaction:

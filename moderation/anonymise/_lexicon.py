@@ -291,6 +291,9 @@ class Lexicon:
     #: First tokens of every place/institution phrase and last tokens of every street: cheap
     #: pre-checks so the phrase look-ups run only where a phrase can start or end.
     place_heads: dict[str, int]
+    #: the first two tokens of every place phrase of two or more ("den haag", "nieuw-vennep"):
+    #: a head followed by anything else can only be a one-word place
+    place_pairs: frozenset[str]
     institution_heads: frozenset[str]
     street_tails: frozenset[str]
 
@@ -317,6 +320,15 @@ def _heads(phrases: frozenset[str]) -> dict[str, int]:
         if tokens:
             heads[tokens[0].low] = max(heads.get(tokens[0].low, 0), len(tokens))
     return heads
+
+
+def _pairs(phrases: frozenset[str]) -> frozenset[str]:
+    pairs = set()
+    for phrase in phrases:
+        tokens = tokenize(phrase)
+        if len(tokens) > 1:
+            pairs.add(phrase[tokens[0].start : tokens[1].end])
+    return frozenset(pairs)
 
 
 def _edge(phrases: frozenset[str], index: int) -> frozenset[str]:
@@ -346,6 +358,7 @@ def load_lexicon() -> Lexicon:
         slang=_SLANG,
         not_places=_NOT_PLACES,
         place_heads=_heads(places_nl | places_world),
+        place_pairs=_pairs(places_nl | places_world),
         institution_heads=_edge(institutions, 0),
         street_tails=_edge(streets, -1),
     )

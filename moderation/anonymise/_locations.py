@@ -76,12 +76,22 @@ def _ngrams(
 
 
 def places(text: str, tokens: list[Token], lex: Lexicon) -> Iterator[Span]:
+    if lex.place_heads.keys().isdisjoint([t.low for t in tokens]):
+        return
     i = 0
     while i < len(tokens):
         found = False
-        longest = lex.place_heads.get(tokens[i].low, 0)
-        if not longest:
-            i += 1
+        low = tokens[i].low
+        longest = lex.place_heads.get(low, 0)
+        if longest > 1 and (
+            i + 1 >= len(tokens)
+            or text[tokens[i].start : tokens[i + 1].end].lower() not in lex.place_pairs
+        ):
+            longest = 1  # no place of two or more words starts with these two tokens
+        if not longest or (
+            longest == 1 and (low in lex.top_words and low not in _COMMON_TOWNS or low in lex.slang)
+        ):
+            i += 1  # a frequent word alone is never a place (checked again below, per phrase)
             continue
         for end, phrase in _ngrams(tokens, text, i, longest):
             in_nl = phrase in lex.places_nl
@@ -130,6 +140,11 @@ _STREET_SUFFIX = re.compile(
     r"[^\W\d_]{2,}(?:straat|laan|weg|plein|kade|gracht|singel|dijk|dreef|steeg|pad|plantsoen|hof|park"
     r"|allee|boulevard|ring|wal|markt|baan|kwartier|erf|hoek|dam|veld|haven|burg)$"
 )
+_STREET_ENDINGS = (
+    "straat", "laan", "weg", "plein", "kade", "gracht", "singel", "dijk", "dreef", "steeg", "pad",
+    "plantsoen", "hof", "park", "allee", "boulevard", "ring", "wal", "markt", "baan", "kwartier",
+    "erf", "hoek", "dam", "veld", "haven", "burg",
+)  # fmt: skip
 _HOUSE_NUMBER = re.compile(
     r"^\s+(?:nr\.?\s*|nummer\s+)?\d{1,5}(?:\s?[a-z]\b|-\d{1,4}\b|\s(?:bis|hs|huis|boven|beneden|bg|i{1,3})\b"
     r"|\s?-?[a-z]{1,2}\b(?!\s?\w))?(?:\s+kamer\s+\d+)?",
@@ -204,10 +219,20 @@ _STREET_GENERIC = frozenset(
 
 
 def addresses(text: str, tokens: list[Token], lex: Lexicon) -> Iterator[Span]:
-    for i, tok in enumerate(tokens):
+    candidates = [
+        i
+        for i, tok in enumerate(tokens)
+        if tok.low in lex.street_tails or tok.low.endswith(_STREET_ENDINGS)
+    ]
+    for i in candidates:
+        tok = tokens[i]
         if tok.is_number:
             continue
-        suffix = bool(_STREET_SUFFIX.fullmatch(tok.low)) and tok.low not in _STREET_GENERIC
+        suffix = (
+            tok.low.endswith(_STREET_ENDINGS)
+            and tok.low not in _STREET_GENERIC
+            and _STREET_SUFFIX.fullmatch(tok.low) is not None
+        )
         if not suffix and tok.low not in lex.street_tails:
             continue
         number = _HOUSE_NUMBER.match(text[tok.end :])

@@ -314,6 +314,8 @@ _CUES_BY_LAST: dict[str, tuple[tuple[str, ...], ...]] = {}
 for _cue in _INTRO_CUES:
     _CUES_BY_LAST[_cue[-1]] = (*_CUES_BY_LAST.get(_cue[-1], ()), _cue)
 _WEAK_CUES = frozenset({"met", "en", "hey", "hoi", "hallo", "hi"})
+#: every word a cue can end with: most tokens follow none of them and need no further look
+_CUE_ENDS = frozenset(_CUES_BY_LAST) | _TITLES | _KIN | {"heet"}
 
 
 def _cue_before(tokens: list[Token], i: int, text: str) -> str | None:
@@ -321,6 +323,8 @@ def _cue_before(tokens: list[Token], i: int, text: str) -> str | None:
     if i == 0:
         return None
     prev = tokens[i - 1].low
+    if prev not in _CUE_ENDS:
+        return None
     if prev in _TITLES:
         return "title"
     between = text[tokens[i - 1].end : tokens[i].start]
@@ -425,6 +429,9 @@ def people(text: str, tokens: list[Token], lex: Lexicon) -> Iterator[Span]:
             continue
         cue = _cue_before(tokens, i, text)
         is_first = low in lex.first_names
+        if cue is None and i > 0 and not is_first:
+            i += 1  # no cue and no first name: nothing below could accept it
+            continue
         is_word = lex.is_word(low)
         foreign_script = (
             not low.isascii() and not any("a" <= c <= "z" for c in low) and low.isalpha()

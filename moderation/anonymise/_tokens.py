@@ -27,8 +27,8 @@ class Token(NamedTuple):
 
 def tokenize(text: str) -> list[Token]:
     """Tokens in order; punctuation, emoji and spaces are skipped (their offsets stay correct)."""
-    tokens = []
-    for m in _TOKEN.finditer(text):
-        word = m.group()
-        tokens.append(Token(m.start(), m.end(), word, word.lower(), word.isdigit()))
-    return tokens
+    return [
+        Token(m.start(), m.end(), word, word.lower(), word.isdigit())
+        for m in _TOKEN.finditer(text)
+        if (word := m.group())
+    ]
