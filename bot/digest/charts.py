@@ -40,13 +40,16 @@ def bar_chart(question: Question, hidden_label: str) -> bytes:
     for yi, row, value in zip(y, rows, values, strict=True):
         note = f"{value:.0f}%" if row.share is not None else hidden_label
         ax.text(value + top * 0.02, yi, note, va="center", fontsize=10, color=TEXT)
-    ax.tick_params(axis="x", labelsize=8, colors="#555555")
-    ax.xaxis.set_major_formatter(lambda v, _pos: f"{v:.0f}%")
-    for side in ("top", "right"):
+    # No x axis: every bar carries its value, and fewer texts draw much faster.
+    ax.xaxis.set_visible(False)
+    for side in ("top", "right", "bottom"):
         ax.spines[side].set_visible(False)
-    fig.tight_layout()
+    # Fixed margins instead of tight_layout (which draws the figure an extra time).
+    longest = max(len(label) for label in labels)
+    fig.subplots_adjust(left=min(0.5, 0.04 + 0.0175 * longest), right=0.97,
+                        top=1 - 0.12 / height, bottom=0.12 / height)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
+    fig.savefig(buffer, format="png", metadata={"Software": None}, pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
 
 

@@ -175,7 +175,7 @@ async def digest(args: argparse.Namespace, out: TextIO) -> int:
         built = await builder.build(
             Scope(code, tuple(args.domains), tuple(args.themes)), week, args.lang
         )
-    rendered = render([built], inline_images=True)
+    rendered = await asyncio.to_thread(render, [built], inline_images=True)
     args.out.mkdir(parents=True, exist_ok=True)
     for name, content in (
         ("digest.html", rendered.html),

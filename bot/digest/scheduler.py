@@ -79,8 +79,10 @@ async def send_digest(
         digests = [
             await builder.build(Scope(m, sub.domains, sub.themes), week, sub.lang) for m in allowed
         ]
+        # Charts are CPU work: off the event loop, so chats are not held up.
+        rendered = await asyncio.to_thread(render, digests, inline_images=False)
         envelope = compose(
-            render(digests, inline_images=False),
+            rendered,
             sub.email,
             job.smtp,
             idempotency_key=digest_key(sub.official_id, week),
