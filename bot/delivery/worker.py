@@ -123,8 +123,10 @@ class OutboxWorker:
                     return
 
     async def _may_push(self, pseudonym: str) -> bool:
+        """False after "stop", a block or an erasure (``mark_unreachable`` clears ``active``
+        too); "start" sets it again."""
         participant = await self._insights.participant(pseudonym)
-        return participant is not None and participant.active and not participant.unreachable
+        return participant is not None and participant.active
 
     async def _deliver(self, row: OutboxRow) -> bool:
         sender = self._senders.get(row.channel)
