@@ -38,6 +38,11 @@ class SmtpSettings(BaseSettings):
     ca_file: str | None = None
     timeout: float = 30.0
 
+    @property
+    def configured(self) -> bool:
+        """True when ``PRAATMEE_SMTP_HOST`` was set: only then does the service send digests."""
+        return "host" in self.model_fields_set
+
 
 class MailError(Exception):
     """The message was not accepted; ``temporary`` says whether trying later may help."""
