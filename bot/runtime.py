@@ -31,6 +31,7 @@ from bot.messages import InboundKind, InboundMessage, OutboundMessage
 from bot.stores.sql import AddressBook, InsightStore, Outbox, OutboxItem
 from bot.stores.state import StateStore
 from bot.alerts import SafetyAlerts
+from bot.groups.desk import GroupDesk
 from moderation.anonymiser import Anonymiser
 from moderation.screen import Screener
 from moderation.pseudonyms import Pseudonymiser
@@ -79,6 +80,7 @@ class Runtime:
         actions: Mapping[str, Action],
         alerts: SafetyAlerts | None = None,
         clock: Callable[[], datetime] = _utcnow,
+        groups: GroupDesk | None = None,
     ) -> None:
         self._ctx = ctx
         self._s = stores
@@ -91,6 +93,7 @@ class Runtime:
         self._actions = actions
         self._alerts = alerts or SafetyAlerts()
         self._clock = clock
+        self._groups = groups
         self._tasks: set[asyncio.Task[Any]] = set()
         self.handled = 0
 
@@ -131,12 +134,19 @@ class Runtime:
         state = ConversationState.from_json(await self._s.state.get(state_key))
         new_participant = state.turn == 0
         event = await self._event(message, now)
+        turn_key = hashlib.sha256(f"{message.channel}\x00{message.message_id}".encode()).hexdigest()
+        routed = await self._groups.route(message, event, pseudonym, state, now) if self._groups else None
+        if routed is not None and routed.handled:  # coach commands, prompt answers, leaving a group
+            return await self._enqueue(message, pseudonym, turn_key, list(routed.says), now)
+        if routed is not None:  # a group's join link: the engine sees the group's municipality
+            event = replace(event, start_payload=routed.start_payload)
         turn = step(self._ctx, state, event)
+        if routed is not None and routed.group_id:
+            turn = replace(turn, state=turn.state.evolve(group=routed.group_id))
         if new_participant and message.address:
             await self._s.addresses.put(pseudonym, message.channel, self._sealer.seal(message.address), now)
             await self._s.insights.enrol(pseudonym, message.channel, turn.state.municipality, turn.state.lang, now)
-        turn_key = hashlib.sha256(f"{message.channel}\x00{message.message_id}".encode()).hexdigest()
-        says: list[OutboundMessage] = []
+        says: list[OutboundMessage] = list(routed.before) if routed is not None else []
         erased = False
         for effect in turn.effects:
             if isinstance(effect, Say):
@@ -145,11 +155,13 @@ class Runtime:
                 says += await self._run_action(effect, pseudonym, turn.state, turn_key, now)
             elif isinstance(effect, RaiseTopic):
                 if turn.state.municipality:
+                    topic_key = hashlib.sha256(f"{turn_key}:topic".encode()).hexdigest()
                     await self._s.insights.add_topic(
-                        hashlib.sha256(f"{turn_key}:topic".encode()).hexdigest(), pseudonym,
-                        turn.state.municipality, effect.text, turn.state.lang, now, effect.themes,
-                        turn.state.group,
+                        topic_key, pseudonym, turn.state.municipality, effect.text, turn.state.lang, now,
+                        effect.themes, turn.state.group,
                     )
+                    if self._groups is not None and turn.state.group:
+                        await self._groups.topic_raised(turn.state.group, effect.themes, topic_key, now)
             elif isinstance(effect, Enrol):
                 await self._s.insights.enrol(pseudonym, message.channel, effect.municipality, effect.lang, now)
             elif isinstance(effect, SetSubscription):
@@ -179,6 +191,8 @@ class Runtime:
             if state is None:
                 return
             await self._s.insights.rekey(old, pseudonym)
+            if self._groups is not None:
+                await self._groups.rekey(old, pseudonym)
             await self._s.state.set("state:" + pseudonym, state)
             await self._s.state.delete("state:" + old)
 
@@ -232,6 +246,8 @@ class Runtime:
 
     async def _erase(self, pseudonym: str) -> None:
         await self._s.insights.erase(pseudonym)
+        if self._groups is not None:
+            await self._groups.erase(pseudonym)
         linked = await self._s.state.keys(f"state:{pseudonym}")
         await self._s.state.delete(*linked, "state:" + pseudonym)
 

@@ -26,6 +26,7 @@ from bot.delivery.sender import Sender
 from bot.delivery.worker import OutboxWorker
 from bot.dialogue.catalog import Catalog
 from bot.errors import ConfigError, StoreUnavailable
+from bot.groups import GroupDesk, GroupStore
 from bot.keys import load_pseudonymiser, load_sealer
 from bot.runtime import Runtime, RuntimeStores
 from bot.stores.sql import AddressBook, Database, InsightStore, Outbox
@@ -57,6 +58,7 @@ class Service:
         self.outbox: Outbox | None = None
         self.runtime: Runtime | None = None
         self.worker: OutboxWorker | None = None
+        self.groups: GroupDesk | None = None
         self.channels: dict[str, Channel] = {}
         self.nlu: NluBackend | None = None
         self._worker_task: asyncio.Task[None] | None = None
@@ -90,6 +92,11 @@ class Service:
         self.nlu = await self._open_nlu()
         sealer = load_sealer(s)
         self.worker = OutboxWorker(self.outbox, {}, self.insights, clock=self.clock)
+        rates: dict[str, float] = {}
+        self.groups = GroupDesk(
+            GroupStore(self.db), self.state, self.insights, self.outbox, AddressBook(self.db), sealer,
+            rates=rates, bot_username=s.telegram_bot_username, wake=self.worker.wake, clock=self.clock,
+        )
         self.runtime = Runtime(
             ctx=EngineContext(self.catalog, s.municipalities, command_confidence=s.command_confidence),
             stores=RuntimeStores(self.state, self.insights, AddressBook(self.db), self.outbox),
@@ -101,6 +108,7 @@ class Service:
             nlu=Understanding(self.nlu),
             actions=actions,
             clock=self.clock,
+            groups=self.groups,
         )
         self._stack.push_async_callback(self.runtime.aclose)
         for channel in self._make_channels():
@@ -115,6 +123,9 @@ class Service:
             self.worker.add_sender(name, Sender(ch, sealer, templates=templates if name == "whatsapp" else None))
         self._worker_task = asyncio.create_task(self.worker.run(), name="outbox-worker")
         self._stack.push_async_callback(self._stop_worker)
+        rates.update({name: ch.pacing.overall_per_second for name, ch in self.channels.items()})
+        self.groups.start()
+        self._stack.push_async_callback(self.groups.close)
 
     async def _stop_worker(self) -> None:
         if self._worker_task is not None:
