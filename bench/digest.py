@@ -25,7 +25,8 @@ import tempfile
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import UTC, date, datetime, time as dtime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
@@ -34,17 +35,17 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import insert, text
 
-from bot.config import DEFAULT_DIALOGUES  # noqa: E402
-from bot.dialogue.catalog import Catalog  # noqa: E402
-from bot.dialogue.model import StepType  # noqa: E402
-from bot.digest.build import DigestBuilder  # noqa: E402
-from bot.digest.feedback import FeedbackStore  # noqa: E402
-from bot.digest.queries import InsightQueries, Scope  # noqa: E402
-from bot.digest.render import render  # noqa: E402
-from bot.stores.sql.database import Database  # noqa: E402
-from bot.stores.sql.tables import answers, completions  # noqa: E402
+from bot.config import DEFAULT_DIALOGUES
+from bot.dialogue.catalog import Catalog
+from bot.dialogue.model import StepType
+from bot.digest.build import DigestBuilder
+from bot.digest.feedback import FeedbackStore
+from bot.digest.queries import InsightQueries, Scope
+from bot.digest.render import render
+from bot.stores.sql.database import Database
+from bot.stores.sql.tables import answers, completions
 
 MUNICIPALITIES = {"beverwijk": "Beverwijk", "heemskerk": "Heemskerk", "velsen": "Velsen"}
 WEEKS = [f"2026-W{w}" for w in range(40, 48)]
