@@ -28,7 +28,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import psutil
 
@@ -143,7 +143,7 @@ class Peak:
             self.peak = max(self.peak, self._proc.memory_info().rss)
             time.sleep(0.01)
 
-    def __enter__(self) -> Peak:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
