@@ -23,7 +23,12 @@ from bot.conversation.events import Event
 from bot.conversation.state import ConversationState
 from bot.delivery.payload import encode
 from bot.groups import coach as engine
-from bot.groups.codes import JOIN_PREFIX, join_link, new_invite_code, new_prompt_id, normalise_invite
+from bot.groups.codes import (
+    JOIN_PREFIX,
+    join_link,
+    new_prompt_id,
+    normalise_invite,
+)
 from bot.groups.fanout import Fanout
 from bot.groups.fatigue import FatiguePolicy
 from bot.groups.messages import ANSWER, LEAVE, OPEN, joined_message, leave_menu, parse_press

@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from bot.groups.codes import invite_hash, new_group_id, new_join_code
 from bot.groups.fatigue import PastPrompt
-from bot.groups.model import Group, Member, Prompt, PromptResults, PromptStatus
+from bot.groups.model import Group, Member, Prompt, PromptResults
 from bot.stores.sql._dialect import upsert
 from bot.stores.sql.database import Database
 from bot.stores.sql.insights import iso_week
