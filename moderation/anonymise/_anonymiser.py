@@ -82,7 +82,7 @@ class Anonymiser:
         for start, end in blocked:
             text = text[:start] + _FILLER * (end - start) + text[end:]
         tokens = tokenize(text)
-        patterns = _patterns.find_patterns(text)
+        patterns = _patterns.find_patterns(text, tokens)
         structured = [
             *_locations.addresses(text, tokens, lex),
             *_locations.institutions(text, tokens, lex),

@@ -76,23 +76,21 @@ def _ngrams(
 
 
 def places(text: str, tokens: list[Token], lex: Lexicon) -> Iterator[Span]:
-    if lex.place_heads.keys().isdisjoint([t.low for t in tokens]):
-        return
-    i = 0
-    while i < len(tokens):
-        found = False
+    heads = lex.place_heads
+    starts = [i for i, tok in enumerate(tokens) if tok.low in heads]
+    resume = 0  # after a place is found, the tokens it covers are not looked at again
+    for i in starts:
+        if i < resume:
+            continue
         low = tokens[i].low
-        longest = lex.place_heads.get(low, 0)
+        longest = heads[low]
         if longest > 1 and (
             i + 1 >= len(tokens)
             or text[tokens[i].start : tokens[i + 1].end].lower() not in lex.place_pairs
         ):
             longest = 1  # no place of two or more words starts with these two tokens
-        if not longest or (
-            longest == 1 and (low in lex.top_words and low not in _COMMON_TOWNS or low in lex.slang)
-        ):
-            i += 1  # a frequent word alone is never a place (checked again below, per phrase)
-            continue
+        if longest == 1 and (low in lex.top_words and low not in _COMMON_TOWNS or low in lex.slang):
+            continue  # a frequent word alone is never a place (checked again below, per phrase)
         for end, phrase in _ngrams(tokens, text, i, longest):
             in_nl = phrase in lex.places_nl
             in_world = phrase in lex.places_world
@@ -129,11 +127,8 @@ def places(text: str, tokens: list[Token], lex: Lexicon) -> Iterator[Span]:
                 )
             if ok and not (end - i == 1 and phrase in lex.first_names and not strong and not weak):
                 yield Span(start, stop, "PLACE")
-                i = end
-                found = True
+                resume = end
                 break
-        if not found:
-            i += 1
 
 
 _STREET_SUFFIX = re.compile(

@@ -28,7 +28,7 @@ class Token(NamedTuple):
 def tokenize(text: str) -> list[Token]:
     """Tokens in order; punctuation, emoji and spaces are skipped (their offsets stay correct)."""
     return [
-        Token(m.start(), m.end(), word, word.lower(), word.isdigit())
+        Token(*m.span(), word, word.lower(), word.isdigit())
         for m in _TOKEN.finditer(text)
         if (word := m.group())
     ]
