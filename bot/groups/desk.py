@@ -148,7 +148,7 @@ class GroupDesk:
             if pressed is not None and pressed.kind == LEAVE:
                 return await self._leave(pressed.target, pseudonym, lang)
             return None
-        if message.kind is not InboundKind.TEXT or event.crisis:
+        if message.kind is not InboundKind.TEXT:
             return None
         text = message.text or ""
         code = normalise_invite(text)
@@ -160,7 +160,10 @@ class GroupDesk:
             groups = await self.store.groups_of_member(pseudonym)
             return Routed(True, (leave_menu(groups, lang),)) if groups else _say(t("no_groups", lang), lang)
         if await self._state.get("coach:" + pseudonym):
+            # A coach composing a poll: their words are poll text ("Strand" is no crisis).
             return await self._coach(pseudonym, lang, now, text=text)
+        if event.crisis:
+            return None  # the participant engine answers with helplines first
         waiting = await self._state.get("pa:" + pseudonym)
         if waiting and text.strip():
             return await self._open_answer(waiting, pseudonym, state, event, now)
