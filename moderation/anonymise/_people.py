@@ -379,7 +379,10 @@ def _extend_surname(tokens: list[Token], j: int, text: str, lex: Lexicon, strong
         return end
     interfix = tuple(t.low for t in tokens[end:k])
     in_list = tok.low in lex.surnames
-    if tok.low in lex.places_nl or tok.low in lex.places_world:
+    # "sanne uit vries" is a place, but "sanne de vries" a surname: a name interfix other than
+    # "van" ("van zaandam") makes the next word part of the name even when it is also a place
+    name_interfix = interfix in _NAME_INTERFIXES and interfix != ("van",)
+    if (tok.low in lex.places_nl or tok.low in lex.places_world) and not name_interfix:
         return end
     if interfix:
         ok = (

@@ -24,6 +24,9 @@ POSITIVES = [
     ("mijn mentor mevrouw van dam is streng", [("PERSON", "van dam")]),
     ("de juf van mn zusje heet juf anouk", [("PERSON", "anouk")]),
     ("ik ben yusuf el idrissi uit tiel", [("PERSON", "yusuf el idrissi"), ("PLACE", "tiel")]),
+    # "vries" and "putten" are villages too: after a name interfix they are the surname
+    ("ik ben sanne de vries", [("PERSON", "sanne de vries")]),
+    ("mn vriendin noor ter putten zegt het ook", [("PERSON", "noor ter putten")]),
     ("sem hier, 15 jaar", [("PERSON", "sem"), ("AGE", "15")]),
     ("bel me op 06-41234567 na school", [("PHONE", "06-41234567")]),
     (
