@@ -43,6 +43,12 @@ def _parser() -> argparse.ArgumentParser:
     parse = nsub.add_parser("parse", help="JSON lines {id, text} on stdin → intent, themes, language")
     parse.add_argument("--backend", choices=["embedded", "rasa"], default="embedded")
 
+    from bot.digest import cli as digest_cli
+    from bot.groups import cli as groups_cli
+
+    digest_cli.register(sub)
+    groups_cli.register(sub)
+
     keys = sub.add_parser("keys", help="make keys for production settings")
     ksub = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
     ksub.add_parser("new", help="print a new pseudonym key and sealing key")
@@ -89,6 +95,13 @@ def _dispatch(args: argparse.Namespace) -> int:
         return asyncio.run(commands.nlu_parse(sys.stdin, sys.stdout, args.backend))
     if args.command == "keys":
         return commands.new_keys(sys.stdout)
+    from bot.digest import cli as digest_cli
+    from bot.groups import cli as groups_cli
+
+    for extension in (digest_cli, groups_cli):
+        code = extension.dispatch(args, sys.stdout)
+        if code is not None:
+            return code
     raise AssertionError(args.command)
 
 
