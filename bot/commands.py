@@ -159,7 +159,7 @@ async def simulate(
                                         municipality=code, seed=seed, concurrency=concurrency)
         return {"participants": participants, "completed": result.completed,
                 "answers_stored": result.answered, "errors": result.errors}
-    service = Service(settings, clock=week_clock(week) if week else Service.__init__.__defaults__[0])  # type: ignore[index]
+    service = Service(settings, clock=week_clock(week)) if week else Service(settings)
     runner = web.AppRunner(service.app(), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

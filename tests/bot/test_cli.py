@@ -1,0 +1,91 @@
+"""The praatmee command line as an operator uses it: real subprocesses, stdin and stdout."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path | None = None,
+        timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
+        env=full_env, cwd=cwd or ROOT, timeout=timeout,
+    )
+
+
+def test_dialogues_validate_reports_reading_ease_and_passes_shipped_files() -> None:
+    out = run("dialogues", "validate", "dialogues")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert out.stdout.count("OK") == 3 and "Flesch-Douma" in out.stdout
+
+
+def test_dialogues_validate_names_file_and_line_and_fails(tmp_path: Path) -> None:
+    bad = tmp_path / "kapot.yml"
+    bad.write_text((ROOT / "dialogues" / "rondkomen.yml").read_text().replace("domain: participatiewet", "domain: sport"))
+    out = run("dialogues", "validate", str(bad))
+    assert out.returncode == 1
+    assert f"{bad}:" in out.stdout and "domain" in out.stdout
+
+
+def test_anonymise_reads_and_writes_json_lines_in_order() -> None:
+    lines = [
+        json.dumps({"id": "a", "text": "bel me op 06-12345678"}),
+        "{not json",
+        json.dumps({"id": "c", "text": "gewoon een zin zonder gegevens"}),
+    ]
+    out = run("anonymise", stdin="\n".join(lines) + "\n")
+    assert out.returncode == 0
+    rows = [json.loads(x) for x in out.stdout.splitlines()]
+    assert [r.get("id") for r in rows] == ["a", None, "c"]
+    assert "06-12345678" not in rows[0]["text"] and rows[0]["spans"][0]["type"] == "PHONE"
+    assert "error" in rows[1]
+    assert rows[2]["text"] == "gewoon een zin zonder gegevens" and rows[2]["spans"] == []
+
+
+def test_screen_flags_a_crisis() -> None:
+    out = run("screen", stdin=json.dumps({"id": "1", "text": "ik wil dood"}) + "\n")
+    (row,) = [json.loads(x) for x in out.stdout.splitlines()]
+    assert row == {"id": "1", "crisis": True, "kind": "suicide", "abuse": False}
+
+
+def test_wrong_setting_stops_with_one_line(tmp_path: Path) -> None:
+    out = run("simulate", "--participants", "1", "--dialogue", "rondkomen",
+              env={"PRAATMEE_PORT": "abc", "PRAATMEE_DATA_DIR": str(tmp_path)}, cwd=tmp_path)
+    assert out.returncode == 2
+    assert out.stderr.strip().count("\n") == 0 and "PRAATMEE_PORT" in out.stderr
+
+
+def test_simulate_in_process_prints_a_summary(tmp_path: Path) -> None:
+    out = run("simulate", "--participants", "6", "--dialogue", "vrije-tijd-buurt", "--municipality", "velsen",
+              "--seed", "3", env={"PRAATMEE_DATA_DIR": str(tmp_path), "PRAATMEE_NLU_BACKEND": "keywords"},
+              cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout.strip().splitlines()[-1])
+    assert summary["participants"] == 6 and summary["completed"] == 6
+    assert summary["answers_stored"] >= 6 * 5
+
+
+def test_chat_in_the_terminal(tmp_path: Path) -> None:
+    script = "2\n1\n1\nstop\n"
+    out = run("chat", stdin=script, env={"PRAATMEE_DATA_DIR": str(tmp_path), "PRAATMEE_NLU_BACKEND": "keywords"},
+              cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "In welke gemeente woon je?" in out.stdout
+    assert "Kies een onderwerp" in out.stdout
+    assert "Je bent gestopt" in out.stdout
+
+
+def test_keys_new_prints_usable_keys() -> None:
+    out = run("keys", "new")
+    values = dict(line.split("=", 1) for line in out.stdout.splitlines())
+    from cryptography.fernet import Fernet
+
+    Fernet(values["PRAATMEE_SEALING_KEYS"].encode())
+    assert len(values["PRAATMEE_PSEUDONYM_KEY"]) >= 32
