@@ -91,10 +91,10 @@ class Fanout:
         self._store = store
         self._policy = policy
         self._rates = rates if rates is not None else {}  # filled in as channels start
-        self._batch = batch
+        self.batch = batch
         self._chunk = chunk
         self._lead = lead_chunks
-        self._on_batch = on_batch or (lambda: None)
+        self.on_batch = on_batch or (lambda: None)
 
     def _offset(self, index: int, channel: str) -> timedelta:
         """The spread: chunk ``index // chunk`` becomes due at the platform's paced rate."""
@@ -106,7 +106,7 @@ class Fanout:
         """Run the fatigue policy over every member without writing anything."""
         now = later = never = 0
         after: str | None = None
-        while members := await self._store.member_batch(group.group_id, after, self._batch):
+        while members := await self._store.member_batch(group.group_id, after, self.batch):
             after = members[-1].pseudonym
             history = await self._store.histories([m.pseudonym for m in members], send_at - 2 * WEEK, exclude)
             for m in members:
@@ -124,7 +124,7 @@ class Fanout:
             if prompt is None or prompt.status != PromptStatus.QUEUED:
                 return FanoutReport(prompt_id, queued, never, batches, prompt is not None and prompt.status == PromptStatus.SENT)
             group = await self._store.group(prompt.group_id)
-            members = await self._store.member_batch(prompt.group_id, prompt.cursor, self._batch) if group else []
+            members = await self._store.member_batch(prompt.group_id, prompt.cursor, self.batch) if group else []
             if not members:
                 await self._store.set_status(prompt_id, PromptStatus.SENT, expect=PromptStatus.QUEUED)
                 log.info("fan-out of %s done: %d queued, %d left out", prompt_id,
@@ -138,7 +138,7 @@ class Fanout:
             queued += q
             never += n
             batches += 1
-            self._on_batch()
+            self.on_batch()
 
     async def _batch_once(self, prompt: Prompt, group: Group, members: list[Member],
                           now: datetime) -> tuple[int, int]:

@@ -188,4 +188,4 @@ async def restarted(line: Line, sock: socket.socket | None = None) -> AsyncItera
 
 
 def no_violations(fake: FakeTelegram) -> None:
-    assert fake.violations == Counter(), "Praatmee broke Telegram's flood limits"
+    assert fake.violations == Counter(), f"Praatmee broke Telegram's flood limits: {fake.violations}"
