@@ -198,7 +198,7 @@ class DigestBuilder:
         labels: Mapping[str, str],
     ) -> tuple[int | None, dict[str, int | None]]:
         key = (week, dialogue_id, step.id)
-        respondents = len(counts.respondents.get(key, ()))
+        respondents = counts.respondents.get(key, 0)
         raw: dict[str, int] = {}
         if step.type is StepType.NUMBER:
             for option in labels:
@@ -209,7 +209,7 @@ class DigestBuilder:
             raw = {o: len(p) for o, p in people.items()}
         else:
             options = counts.options.get(key, {})
-            raw = {o: len(options.get(o, ())) for o in labels}
+            raw = {o: options.get(o, 0) for o in labels}
         shown_total = hide(respondents, k=self.k)
         return shown_total, suppress(raw, k=self.k, total=respondents)
 

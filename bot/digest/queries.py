@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, and_, case, distinct, func, select
+from sqlalchemy import JSON, Select, and_, case, distinct, func, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -54,9 +54,9 @@ class Activity:
 class AnswerCounts:
     """People per answer, by (week, dialogue, step); numbers kept for binning."""
 
-    options: dict[tuple[str, str, str], dict[str, set[str]]] = field(default_factory=dict)
+    options: dict[tuple[str, str, str], dict[str, int]] = field(default_factory=dict)
     numbers: dict[tuple[str, str, str], list[tuple[str, float]]] = field(default_factory=dict)
-    respondents: dict[tuple[str, str, str], set[str]] = field(default_factory=dict)
+    respondents: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +111,7 @@ class InsightQueries:
                     starters[(week, dialogue)].add(pseudonym)
             out.unique = {w: len(p) for w, p in people.items()}
             out.starters = {key: len(p) for key, p in starters.items()}
-            out.returning = await self._returning(conn, scope, weeks)
+            out.returning = await self._returning(conn, scope, weeks, people)
             comp = select(
                 completions.c.iso_week, completions.c.dialogue_id, completions.c.pseudonym
             ).where(
@@ -156,57 +156,58 @@ class InsightQueries:
         return out
 
     async def _returning(
-        self, conn: AsyncConnection, scope: Scope, weeks: Sequence[str]
+        self, conn: AsyncConnection, scope: Scope, weeks: Sequence[str], people: Mapping[str, set[str]]
     ) -> dict[str, int]:
-        """People active in a week who had answered in an earlier week (same municipality)."""
-        base = [answers.c.municipality == scope.municipality, answers.c.skipped.is_(False)]
+        """People active in a week who had answered in an earlier week (same municipality).
+
+        Earlier weeks inside the window come from ``people``; before the window, one
+        DISTINCT over older rows (cheaper than a per-person MIN(iso_week) on PostgreSQL,
+        where text comparison follows the collation).
+        """
+        conditions = [answers.c.municipality == scope.municipality, answers.c.skipped.is_(False),
+                      answers.c.iso_week < min(weeks)]
         if scope.domains:
-            base.append(answers.c.domain.in_(list(scope.domains)))
-        first = (
-            select(answers.c.pseudonym.label("p"), func.min(answers.c.iso_week).label("first"))
-            .where(*base, answers.c.iso_week <= max(weeks))
-            .group_by(answers.c.pseudonym)
-            .subquery()
-        )
-        active = (
-            select(answers.c.iso_week.label("w"), answers.c.pseudonym.label("p"))
-            .where(*base, answers.c.iso_week.in_(list(weeks)))
-            .distinct()
-            .subquery()
-        )
-        stmt = (
-            select(active.c.w, func.count(distinct(active.c.p)))
-            .select_from(active.join(first, first.c.p == active.c.p))
-            .where(first.c.first < active.c.w)
-            .group_by(active.c.w)
-        )
-        return await _per_week(conn, stmt)
+            conditions.append(answers.c.domain.in_(list(scope.domains)))
+        seen = {p for (p,) in await conn.execute(select(answers.c.pseudonym).where(*conditions).distinct())}
+        out: dict[str, int] = {}
+        for week in sorted(weeks):
+            active = people.get(week, set())
+            out[week] = len(active & seen)
+            seen |= active
+        return out
 
     async def answer_counts(self, scope: Scope, weeks: Sequence[str]) -> AnswerCounts:
+        """People per option (JSON arrays split in SQL), respondents per step, numbers per person."""
         out = AnswerCounts()
-        stmt = select(
-            answers.c.iso_week,
-            answers.c.dialogue_id,
-            answers.c.step_id,
-            answers.c.option_ids,
-            answers.c.number,
-            answers.c.pseudonym,
-        ).where(
-            self._answer_filter(scope, weeks),
-            answers.c.step_type != "open_text",
-            answers.c.dialogue_id.is_not(None),
+        where = and_(self._answer_filter(scope, weeks), answers.c.step_type != "open_text",
+                     answers.c.dialogue_id.is_not(None))
+        if self._db.dialect == "postgresql":
+            option = func.json_array_elements_text(func.cast(answers.c.option_ids, JSON)).table_valued(
+                "value").render_derived(name="opt")
+        else:
+            option = func.json_each(answers.c.option_ids).table_valued("value", name="opt")
+        per_option = (
+            select(answers.c.iso_week, answers.c.dialogue_id, answers.c.step_id, option.c.value,
+                   func.count(distinct(answers.c.pseudonym)))
+            .select_from(answers.join(option, true()))
+            .where(where, answers.c.number.is_(None))
+            .group_by(answers.c.iso_week, answers.c.dialogue_id, answers.c.step_id, option.c.value)
         )
+        per_step = (
+            select(answers.c.iso_week, answers.c.dialogue_id, answers.c.step_id,
+                   func.count(distinct(answers.c.pseudonym)))
+            .where(where)
+            .group_by(answers.c.iso_week, answers.c.dialogue_id, answers.c.step_id)
+        )
+        numbers = select(answers.c.iso_week, answers.c.dialogue_id, answers.c.step_id, answers.c.pseudonym,
+                         answers.c.number).where(where, answers.c.number.is_not(None))
         async with self._db.engine.connect() as conn:
-            result = await conn.stream(stmt.execution_options(yield_per=5000))
-            async for week, dialogue, step, option_ids, number, pseudonym in result:
-                key = (week, dialogue, step)
-                out.respondents.setdefault(key, set()).add(pseudonym)
-                if number is not None:
-                    out.numbers.setdefault(key, []).append((pseudonym, float(number)))
-                    continue
-                cells = out.options.setdefault(key, {})
-                for option in json.loads(option_ids):
-                    cells.setdefault(option, set()).add(pseudonym)
+            for week, dialogue, step, value, n in await conn.execute(per_option):
+                out.options.setdefault((week, dialogue, step), {})[str(value)] = int(n)
+            for week, dialogue, step, n in await conn.execute(per_step):
+                out.respondents[(week, dialogue, step)] = int(n)
+            for week, dialogue, step, pseudonym, number in await conn.execute(numbers):
+                out.numbers.setdefault((week, dialogue, step), []).append((pseudonym, float(number)))
         return out
 
     async def free_text_themes(self, scope: Scope, week: str) -> dict[str, dict[str, set[str]]]:
