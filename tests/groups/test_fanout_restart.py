@@ -11,7 +11,15 @@ import pytest
 
 from bot.stores.sql.tables import answers, outbox
 from bot.stores.sql.tables_groups import group_prompts, prompt_recipients
-from tests.groups.harness import PROMPT_MARK, Person, ServiceClock, no_violations, restarted, serving, until
+from tests.groups.harness import (
+    PROMPT_MARK,
+    Person,
+    ServiceClock,
+    no_violations,
+    restarted,
+    serving,
+    until,
+)
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.telegram_updates import User
 
