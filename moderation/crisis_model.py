@@ -24,15 +24,202 @@ from sklearn.linear_model import LogisticRegression
 
 from moderation.types import CrisisKind
 
-__all__ = ["CrisisModel", "ModelVerdict"]
+__all__ = ["CrisisModel", "ModelVerdict", "content_words"]
 
 _SHIPPED_TRAINING = Path(__file__).with_name("data") / "crisis" / "train.jsonl"
 _CHAR_SIZES = (3, 4, 5)
 
 
+#: Function words carry no vocabulary: left in, a model trained on a thousand messages learns
+#: "me", "er" and "als" as crisis words and alarms on "bel me op 06..." or "nothing really".
+#: Phrasing ("ze slaan me") is the rules' job. Negations and "meer"/"anymore" stay.
+_FUNCTION_WORDS = frozenset(
+    [
+        "de",
+        "het",
+        "een",
+        "en",
+        "of",
+        "maar",
+        "als",
+        "dan",
+        "dat",
+        "die",
+        "dit",
+        "deze",
+        "er",
+        "hier",
+        "daar",
+        "op",
+        "in",
+        "aan",
+        "van",
+        "voor",
+        "met",
+        "bij",
+        "naar",
+        "uit",
+        "om",
+        "te",
+        "tot",
+        "over",
+        "door",
+        "ik",
+        "je",
+        "jij",
+        "u",
+        "hij",
+        "zij",
+        "ze",
+        "we",
+        "wij",
+        "jullie",
+        "me",
+        "mij",
+        "mijn",
+        "zijn",
+        "haar",
+        "hem",
+        "ons",
+        "onze",
+        "hun",
+        "is",
+        "ben",
+        "bent",
+        "was",
+        "waren",
+        "wordt",
+        "word",
+        "worden",
+        "heb",
+        "hebt",
+        "heeft",
+        "had",
+        "hadden",
+        "ook",
+        "al",
+        "nog",
+        "wel",
+        "toch",
+        "nu",
+        "dus",
+        "want",
+        "omdat",
+        "wat",
+        "wie",
+        "waar",
+        "hoe",
+        "welke",
+        "zo",
+        "s",
+        "t",
+        "n",
+        ".",
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "but",
+        "if",
+        "then",
+        "that",
+        "this",
+        "these",
+        "those",
+        "there",
+        "here",
+        "on",
+        "in",
+        "at",
+        "of",
+        "for",
+        "with",
+        "to",
+        "from",
+        "by",
+        "about",
+        "i",
+        "you",
+        "he",
+        "she",
+        "it",
+        "we",
+        "they",
+        "my",
+        "your",
+        "his",
+        "her",
+        "its",
+        "our",
+        "their",
+        "is",
+        "am",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "do",
+        "does",
+        "did",
+        "have",
+        "has",
+        "had",
+        "so",
+        "also",
+        "still",
+        "what",
+        "who",
+        "where",
+        "how",
+        "which",
+        "really",
+    ]
+)
+
+
+#: kept as features, but alone they say nothing ("not really", "niks", "often not")
+_BARE_WORDS = frozenset(
+    [
+        "niet",
+        "geen",
+        "nooit",
+        "niks",
+        "niets",
+        "not",
+        "no",
+        "never",
+        "nothing",
+        "none",
+        "often",
+        "vaak",
+        "soms",
+        "sometimes",
+        "ja",
+        "nee",
+        "yes",
+        "ok",
+        "oke",
+        "okay",
+        "echt",
+        "gewoon",
+    ]
+)
+
+
+def content_words(norm: str) -> int:
+    """How many words of normalised text carry vocabulary: what the model can go on."""
+    return sum(1 for w in norm.split() if w not in _FUNCTION_WORDS and w not in _BARE_WORDS)
+
+
 def ngrams(norm: str) -> list[str]:
-    """Character 3-5-grams inside words (with word edges) plus single words and word pairs."""
-    words = norm.split()
+    """Character 3-5-grams inside words (with word edges) plus single words and word pairs.
+
+    Function words are left out first (see ``_FUNCTION_WORDS``).
+    """
+    words = [word for word in norm.split() if word not in _FUNCTION_WORDS]
     features = [f"w:{word}" for word in words]
     features += [f"b:{a} {b}" for a, b in pairwise(words)]
     for word in words:
