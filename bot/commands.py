@@ -23,6 +23,9 @@ log = logging.getLogger("praatmee")
 
 def _logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # These echo SQL parameters (stored, anonymised answers) at DEBUG: never log them.
+    for noisy in ("aiosqlite", "sqlalchemy.engine", "asyncpg"):
+        logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLevelName(level)))
 
 
 async def serve() -> int:

@@ -122,16 +122,30 @@ class Service:
         for name, ch in self.channels.items():
             self.worker.add_sender(name, Sender(ch, sealer, templates=templates if name == "whatsapp" else None))
         self._worker_task = asyncio.create_task(self.worker.run(), name="outbox-worker")
-        self._stack.push_async_callback(self._stop_worker)
+        self._stack.push_async_callback(self._stop_task, self._worker_task)
         rates.update({name: ch.pacing.overall_per_second for name, ch in self.channels.items()})
         self.groups.start()
         self._stack.push_async_callback(self.groups.close)
+        self._start_digests()
 
-    async def _stop_worker(self) -> None:
-        if self._worker_task is not None:
-            self._worker_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker_task
+    def _start_digests(self) -> None:
+        """Weekly digests go out by e-mail when PRAATMEE_SMTP_HOST is configured."""
+        from bot.digest.mail import SmtpSettings
+        from bot.digest.scheduler import DigestJob
+        from bot.digest.scheduler import run as run_digests
+
+        smtp = SmtpSettings()
+        if not smtp.configured or self.db is None or self.catalog is None:
+            return
+        job = DigestJob(self.db, self.catalog, self.settings.municipalities, smtp, self.clock)
+        task = asyncio.create_task(run_digests(job), name="digest-scheduler")
+        self._stack.push_async_callback(self._stop_task, task)
+
+    @staticmethod
+    async def _stop_task(task: asyncio.Task[None]) -> None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
     async def close(self) -> None:
         await self._stack.aclose()

@@ -24,7 +24,9 @@ __all__ = ["MailError", "Mailer", "SmtpSettings", "compose"]
 class SmtpSettings(BaseSettings):
     """``PRAATMEE_SMTP_*``: where digests are sent from and through."""
 
-    model_config = SettingsConfigDict(env_prefix="PRAATMEE_SMTP_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="PRAATMEE_SMTP_", env_file=".env", extra="ignore", frozen=True, env_ignore_empty=True
+    )
 
     host: str = "localhost"
     port: int = 587

@@ -69,7 +69,10 @@ def test_empty_lines_in_env_file_mean_default(tmp_path: Path) -> None:
 def test_env_example_lists_every_setting() -> None:
     example = (ROOT / ".env.example").read_text()
     listed = set(re.findall(r"^#?\s*(PRAATMEE_[A-Z_]+)=", example, re.MULTILINE))
+    from bot.digest.mail import SmtpSettings
+
     expected = {"PRAATMEE_" + name.upper() for name in Settings.model_fields}
+    expected |= {"PRAATMEE_SMTP_" + name.upper() for name in SmtpSettings.model_fields}
     assert expected == listed
     s = load_settings(_env_file=ROOT / ".env.example")
     assert s.port == 8080

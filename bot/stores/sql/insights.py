@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, select, update
 
 from bot.stores.sql._dialect import insert_ignore, upsert
 from bot.stores.sql.database import Database
 from bot.stores.sql.tables import (
+    metadata,
     addresses,
     answers,
     completions,
@@ -28,6 +29,11 @@ from bot.stores.sql.tables import (
 __all__ = ["AnswerRecord", "InsightStore", "Participant", "iso_week"]
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def _linked_tables() -> list[Table]:
+    """Every table that links rows to a participant, children before parents."""
+    return [t for t in reversed(metadata.sorted_tables) if "pseudonym" in t.c]
 
 
 def iso_week(at: datetime) -> str:
@@ -200,10 +206,14 @@ class InsightStore:
         return bool(result.rowcount)
 
     async def erase(self, pseudonym: str) -> int:
-        """Delete every row linked to ``pseudonym`` in every table; the count deleted."""
+        """Delete every row linked to ``pseudonym`` in every table; the count deleted.
+
+        Every table with a ``pseudonym`` column is covered, so a table added later
+        cannot be forgotten here.
+        """
         total = 0
         async with self._db.engine.begin() as conn:
-            for table in (answers, completions, topics, outbox, delivery_log, addresses, participants):
+            for table in _linked_tables():
                 result = await conn.execute(delete(table).where(table.c.pseudonym == pseudonym))
                 total += result.rowcount or 0
         return total
@@ -212,7 +222,7 @@ class InsightStore:
         """Move every row from pseudonym ``old`` to ``new`` (pseudonym key rotation)."""
         total = 0
         async with self._db.engine.begin() as conn:
-            for table in (answers, completions, topics, outbox, delivery_log, addresses, participants):
+            for table in _linked_tables():
                 result = await conn.execute(update(table).where(table.c.pseudonym == old).values(pseudonym=new))
                 total += result.rowcount or 0
         return total
