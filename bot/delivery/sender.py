@@ -87,9 +87,9 @@ class Sender:
             return Failed("sealed address cannot be opened (key rotated away?)")
         message = decode(row.payload)
         key = row.pseudonym or hashlib.sha256(address.encode()).hexdigest()
-        await self.pacer.wait_turn(key)
         try:
-            receipt = await self.channel.send(address, message)
+            async with self.pacer.turn(key):
+                receipt = await self.channel.send(address, message)
         except RetryAfter as exc:
             seconds = exc.retry_after.total_seconds()
             if exc.per_recipient:

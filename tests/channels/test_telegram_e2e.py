@@ -15,7 +15,7 @@ import socket
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -138,7 +138,7 @@ class Participant:
 
     def button(self, suffix: str) -> str:
         for data in self.buttons():
-            if data.endswith("." + suffix) or data.endswith(":" + suffix):
+            if data.endswith(("." + suffix, ":" + suffix)):
                 return data
         raise AssertionError(f"no button {suffix!r} in {self.buttons()}")
 
