@@ -60,6 +60,12 @@ class Database:
         if parsed.get_backend_name() == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # SQLite has one writer. With a pool, concurrent transactions wait for the write
+            # lock in SQLite's busy handler (sleeping up to 100 ms a try, "database is locked"
+            # after busy_timeout); one connection makes them queue in asyncio instead, in order.
+            # Every use ends its transaction (engine.begin/connect blocks), so the pool's
+            # extra ROLLBACK on check-in is one more trip to the driver's thread for nothing.
+            kwargs.update(pool_size=1, max_overflow=0, pool_timeout=60, pool_reset_on_return=None)
         else:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         engine = create_async_engine(url, **kwargs)
