@@ -49,13 +49,17 @@ class SqliteStateStore:
             raise StoreUnavailable(f"state store at {path} cannot be opened: {exc}") from exc
         return cls(db)
 
+    # Reads use execute_fetchall: one trip to the connection's thread instead of three
+    # (execute, fetch, close), which is most of a read's cost under load.
+
     async def get(self, key: str) -> str | None:
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             "SELECT value FROM kv WHERE key = ? AND (expires IS NULL OR expires > ?)",
             (key, time.time()),
-        ) as cur:
-            row = await cur.fetchone()
-        return None if row is None else str(row[0])
+        )
+        for row in rows:
+            return str(row[0])
+        return None
 
     async def set(self, key: str, value: str, ttl: timedelta | None = None) -> None:
         expires = time.time() + ttl.total_seconds() if ttl else None
@@ -85,10 +89,7 @@ class SqliteStateStore:
         await self._db.execute("INSERT INTO lists (key, value) VALUES (?, ?)", (key, value))
 
     async def drain(self, key: str) -> list[str]:
-        async with self._db.execute(
-            "DELETE FROM lists WHERE key = ? RETURNING id, value", (key,)
-        ) as cur:
-            rows = await cur.fetchall()
+        rows = await self._db.execute_fetchall("DELETE FROM lists WHERE key = ? RETURNING id, value", (key,))
         return [str(v) for _, v in sorted(rows)]
 
     def lock(self, key: str, timeout: timedelta = timedelta(seconds=30)) -> AbstractAsyncContextManager[None]:
