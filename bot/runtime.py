@@ -28,7 +28,7 @@ from bot.conversation.state import ConversationState
 from bot.delivery.payload import encode
 from bot.delivery.worker import OutboxWorker
 from bot.messages import InboundKind, InboundMessage, OutboundMessage
-from bot.stores.sql import AddressBook, InsightStore, Outbox, OutboxItem
+from bot.stores.sql import AddressBook, InsightStore, Outbox, OutboxItem, OutboxRow
 from bot.stores.state import StateStore
 from bot.alerts import SafetyAlerts
 from bot.groups.desk import GroupDesk
@@ -61,6 +61,14 @@ class RuntimeStores:
     insights: InsightStore
     addresses: AddressBook
     outbox: Outbox
+
+
+@dataclass(frozen=True, slots=True)
+class _Queued:
+    """Replies put in the outbox for one message: by key for the worker, or leased to deliver now."""
+
+    keys: tuple[str, ...] = ()
+    leased: tuple[OutboxRow, ...] = ()
 
 
 class Runtime:
@@ -109,13 +117,13 @@ class Runtime:
             if await self._s.state.get(seen) is not None:
                 return
             await self._follow_key_rotation(message, pseudonym)
-            keys = await self._handle(message, pseudonym)
+            queued = await self._handle(message, pseudonym)
             await self._s.state.set(seen, "1", SEEN_TTL)
         self.handled += 1
-        if message.channel in INLINE_CHANNELS:
-            await self._worker.flush(keys)
-        elif keys:
-            self._spawn(self._worker.flush(keys))
+        if queued.leased:
+            await self._worker.deliver(queued.leased)
+        elif queued.keys:
+            self._spawn(self._worker.flush(queued.keys))
 
     async def status(self, update: DeliveryStatus) -> None:
         """A platform's delivery report: log it; a permanent failure makes the address unreachable."""
@@ -128,7 +136,7 @@ class Runtime:
 
     # --- one message -------------------------------------------------------------------------
 
-    async def _handle(self, message: InboundMessage, pseudonym: str) -> list[str]:
+    async def _handle(self, message: InboundMessage, pseudonym: str) -> _Queued:
         now = self._clock()
         state_key = "state:" + pseudonym
         state = ConversationState.from_json(await self._s.state.get(state_key))
@@ -177,7 +185,9 @@ class Runtime:
             await self._s.state.delete(state_key)
         else:
             await self._s.state.set(state_key, turn.state.to_json())
-            if message.kind is not InboundKind.BLOCKED:
+            # Held messages wait for a platform's window to reopen; a channel that answers
+            # inline has no window, so nothing of its participants is ever held.
+            if message.kind is not InboundKind.BLOCKED and message.channel not in INLINE_CHANNELS:
                 await self._s.outbox.release_held(pseudonym, now)
         return await self._enqueue(message, None if erased else pseudonym, turn_key, says, now)
 
@@ -258,9 +268,9 @@ class Runtime:
         turn_key: str,
         says: list[OutboundMessage],
         now: datetime,
-    ) -> list[str]:
+    ) -> _Queued:
         if not says or not message.address:
-            return []
+            return _Queued()
         sealed = self._sealer.seal(message.address)
         items = [
             OutboxItem(
@@ -273,8 +283,13 @@ class Runtime:
             )
             for i, out in enumerate(merge_messages(says))
         ]
+        if message.channel in INLINE_CHANNELS:
+            # Leased to us from the start: the background worker cannot take them before
+            # they go out in this exchange.
+            leased = await self._s.outbox.enqueue_leased(items, now, now + self._worker.lease)
+            return _Queued(leased=tuple(leased))
         await self._s.outbox.enqueue(items, now)
-        return [i.idempotency_key for i in items]
+        return _Queued(keys=tuple(i.idempotency_key for i in items))
 
     # --- background work ---------------------------------------------------------------------
 

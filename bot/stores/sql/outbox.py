@@ -82,6 +82,42 @@ class Outbox:
             )
             return len(result.all())
 
+    async def enqueue_leased(self, items: list[OutboxItem], at: datetime, lease_until: datetime) -> list[OutboxRow]:
+        """Queue items already claimed by the caller, who delivers them at once.
+
+        For replies that go out in the same exchange (the web chat answers in its HTTP
+        response): the background worker cannot take them in between, and one round trip
+        to the database is saved. If the caller dies, the lease ends and the worker sends
+        them. Returns the new rows; known keys are skipped.
+        """
+        if not items:
+            return []
+        rows = [
+            {
+                "idempotency_key": i.idempotency_key,
+                "pseudonym": i.pseudonym,
+                "channel": i.channel,
+                "address_enc": i.address_enc,
+                "payload": i.payload,
+                "priority": i.priority,
+                "status": "sending",
+                "lease_until": lease_until,
+                "due_at": i.due_at,
+                "attempts": 1,
+                "created_at": at,
+            }
+            for i in items
+        ]
+        stmt = insert_ignore(self._db.dialect, outbox).returning(
+            outbox.c.id, outbox.c.idempotency_key, outbox.c.channel, outbox.c.address_enc,
+            outbox.c.payload, outbox.c.pseudonym, outbox.c.priority, outbox.c.attempts,
+            outbox.c.due_at,
+        )
+        async with self._db.engine.begin() as conn:
+            result = (await conn.execute(stmt, rows)).all()
+        claimed = [OutboxRow(*r) for r in result]
+        return sorted(claimed, key=lambda r: (r.priority, r.due_at, r.id))
+
     async def claim(
         self,
         now: datetime,
