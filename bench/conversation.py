@@ -42,10 +42,10 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._common import Latency, ServerProcess, serve_forever, start_server, summarise  # noqa: E402
-from bot.config import DEFAULT_DIALOGUES  # noqa: E402
-from bot.dialogue.catalog import Catalog  # noqa: E402
-from bot.dialogue.model import Dialogue, Step, StepType  # noqa: E402
+from bench._common import Latency, ServerProcess, serve_forever, start_server, summarise
+from bot.config import DEFAULT_DIALOGUES
+from bot.dialogue.catalog import Catalog
+from bot.dialogue.model import Dialogue, Step, StepType
 
 OUT = ROOT / "bench" / "out" / "conversation.json"
 NLU_CACHE = ROOT / "var" / "bench-nlu-cache"
