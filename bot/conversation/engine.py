@@ -42,6 +42,8 @@ from moderation.types import CrisisKind
 
 __all__ = ["MAX_AUTO_STEPS", "step"]
 
+#: Seconds between two crisis alerts about the same participant.
+ALERT_EVERY = 3600.0
 #: Guard rail: at most this many steps are entered in one turn (messages chain).
 MAX_AUTO_STEPS = 20
 _PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -119,10 +121,12 @@ def _safety(t: _Turn, event: Event) -> bool:
     """Crisis first (always answered), then flooding and abuse. True when the turn ends here."""
     now = event.at.timestamp()
     if event.crisis:
+        # The helplines every time; a human once an hour, not for every repeat. The
+        # question is not asked again straight after: the person may carry on when ready.
         t.say(crisis_reply(t.state.lang, CrisisKind(event.crisis)))
-        t.effects.append(Alert(event.crisis, event.redacted or "", t.state.municipality))
-        if t.state.in_dialogue or t.state.awaiting:
-            _prompt(t)
+        if now - t.state.alerted >= ALERT_EVERY:
+            t.effects.append(Alert(event.crisis, event.redacted or "", t.state.municipality))
+            t.set(alerted=now)
         return True
     if event.kind not in (InboundKind.TEXT, InboundKind.CHOICE, InboundKind.UNSUPPORTED):
         return False

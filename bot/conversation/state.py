@@ -42,6 +42,8 @@ class ConversationState:
     recent: tuple[float, ...] = field(default=())
     abuse: tuple[float, ...] = field(default=())
     paused_until: float = 0.0
+    #: Unix seconds of the last crisis alert: a human is told once per hour, not per message.
+    alerted: float = 0.0
     group: str | None = None
     version: int = STATE_VERSION
 

@@ -309,3 +309,17 @@ def test_flooding_is_throttled_with_one_notice() -> None:
         if i >= 12:
             assert all("Rustig aan" in m for m in says(out)) or out.effects == ()
     assert notices == 1
+
+
+def test_repeated_crisis_messages_alert_a_human_once_an_hour() -> None:
+    from datetime import timedelta
+
+    from bot.conversation.events import Alert
+
+    state, _ = into_dialogue()
+    t1 = step(CTX, state, _screened("ik wil dood", crisis="suicide"))
+    t2 = step(CTX, t1.state, _screened("ik wil dood", crisis="suicide", at=NOW + timedelta(minutes=5)))
+    t3 = step(CTX, t2.state, _screened("ik wil dood", crisis="suicide", at=NOW + timedelta(hours=2)))
+    alerts = [sum(isinstance(e, Alert) for e in t.effects) for t in (t1, t2, t3)]
+    assert alerts == [1, 0, 1]
+    assert all("0800-0113" in says(t)[0] for t in (t1, t2, t3))

@@ -306,3 +306,25 @@ def test_screen_lines_is_lazy(screener: Screener) -> None:
 
     results = screen_lines(source(), screener)  # type: ignore[arg-type]
     assert json.loads(next(results))["id"] == 1
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "kan ik zelf iets aankaarten",
+        "ik wil dat jullie alles van mij wissen",
+        "ik wil zelf iets zeggen",
+        "wie leest dit eigenlijk",
+        "delete my stuff",
+        "/help",
+        "/vergeetmij",
+        "help",
+        "ik wil stoppen met deze vragen",
+        "hoe werkt dit ding",
+        "verwijder al mijn gegevens aub",
+        "mag ik zelf een onderwerp inbrengen",
+    ],
+)
+def test_talking_to_the_bot_itself_is_never_a_crisis(command: str) -> None:
+    """Commands people type to the bot must not get a helpline reply and an alert."""
+    assert not Screener().screen(command).crisis
