@@ -161,7 +161,9 @@ class GroupDesk:
             return Routed(True, (leave_menu(groups, lang),)) if groups else _say(t("no_groups", lang), lang)
         if await self._state.get("coach:" + pseudonym):
             # A coach composing a poll: their words are poll text ("Strand" is no crisis).
-            return await self._coach(pseudonym, lang, now, text=text)
+            # Only the anonymised text goes into the draft and the prompt: a coach can
+            # name a person too, and nothing raw is ever stored.
+            return await self._coach(pseudonym, lang, now, text=event.redacted or "")
         if event.crisis:
             return None  # the participant engine answers with helplines first
         waiting = await self._state.get("pa:" + pseudonym)
