@@ -23,9 +23,10 @@ log = logging.getLogger("praatmee")
 
 def _logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # These echo SQL parameters (stored, anonymised answers) at DEBUG: never log them.
-    for noisy in ("aiosqlite", "sqlalchemy.engine", "asyncpg"):
-        logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLevelName(level)))
+    # These echo SQL statements and parameters (stored, anonymised answers) at INFO and
+    # DEBUG: never log them, whatever PRAATMEE_LOG_LEVEL says.
+    for noisy in ("aiosqlite", "sqlalchemy", "asyncpg", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 async def serve() -> int:

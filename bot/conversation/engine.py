@@ -123,7 +123,8 @@ def _safety(t: _Turn, event: Event) -> bool:
     if event.crisis:
         # The helplines every time; a human once an hour, not for every repeat. The
         # question is not asked again straight after: the person may carry on when ready.
-        t.say(crisis_reply(t.state.lang, CrisisKind(event.crisis)))
+        lang = event.lang if event.lang in ("nl", "en") else t.state.lang  # the words they just used
+        t.say(crisis_reply(lang, CrisisKind(event.crisis)))
         if now - t.state.alerted >= ALERT_EVERY:
             t.effects.append(Alert(event.crisis, event.redacted or "", t.state.municipality))
             t.set(alerted=now)
