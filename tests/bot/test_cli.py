@@ -89,3 +89,13 @@ def test_keys_new_prints_usable_keys() -> None:
 
     Fernet(values["PRAATMEE_SEALING_KEYS"].encode())
     assert len(values["PRAATMEE_PSEUDONYM_KEY"]) >= 32
+
+
+def test_sql_statements_and_parameters_are_never_logged() -> None:
+    import logging
+
+    from bot.commands import _logging
+
+    _logging("DEBUG")
+    for name in ("sqlalchemy.engine", "sqlalchemy.engine.Engine", "aiosqlite", "asyncpg", "alembic"):
+        assert not logging.getLogger(name).isEnabledFor(logging.INFO), name
