@@ -258,7 +258,7 @@ class CrisisModel:
         targets += [(crises, [labels[i] is kind for i in crises]) for kind in self._kinds]
         fitted = []
         for rows, target in targets:
-            model = LogisticRegression(C=10.0, solver="liblinear", class_weight="balanced")
+            model = LogisticRegression(C=10.0, solver="liblinear", class_weight="balanced", random_state=0)
             fitted.append(model.fit(matrix[rows], target))
         # one row per feature, one column per model: a message is a weighted sum of rows
         self._weights: np.ndarray = np.column_stack([m.coef_[0] for m in fitted])

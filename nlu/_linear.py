@@ -72,7 +72,7 @@ class LinearModel:
         char, word = TfidfVectorizer(**_CHAR), TfidfVectorizer(**_WORD)  # type: ignore[arg-type]
         x_all = hstack([char.fit_transform(all_texts), word.fit_transform(all_texts)]).tocsr()
         x_intent = x_all[: len(texts)]
-        intent = LogisticRegression(C=20.0, solver="saga", max_iter=3000)
+        intent = LogisticRegression(C=20.0, solver="saga", max_iter=3000, random_state=0)
         intent.fit(x_intent, list(intents))
         order = [list(intent.classes_).index(c) for c in intent_classes if c in intent.classes_]
         rows_w = [intent.coef_[order]]
@@ -82,7 +82,7 @@ class LinearModel:
         y_sets = [none] * len(texts) + list(theme_labels)
         for theme in theme_classes:
             y = np.array([theme in s for s in y_sets], dtype=int)
-            head = LogisticRegression(C=10.0, solver="liblinear", class_weight="balanced")
+            head = LogisticRegression(C=10.0, solver="liblinear", class_weight="balanced", random_state=0)
             head.fit(x_all, y)
             rows_w.append(head.coef_)
             rows_b.append(head.intercept_)
