@@ -254,3 +254,12 @@ async def test_pseudonym_key_rotation_keeps_a_returning_participant(tmp_path: Pa
         rows = await _rows(service, answers)
         assert len(rows) == 2 and {r["pseudonym"] for r in rows} == {new}
         assert await _linked_anywhere(service, old) == []
+
+
+async def test_two_sessions_may_use_the_same_client_message_id(tmp_path: Path) -> None:
+    async with running(settings_for("embedded", tmp_path)) as (_, client):
+        first, second = Chat(client), Chat(client)
+        assert await first.send(start="velsen--vrije-tijd-buurt", id="m0")
+        assert await second.send(start="velsen--vrije-tijd-buurt", id="m0")
+        assert "Doe je mee?" in second.text
+        assert await second.send(start="velsen--vrije-tijd-buurt", id="m0") == []
