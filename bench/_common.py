@@ -18,12 +18,13 @@ import asyncio
 import contextlib
 import math
 import os
+import secrets
 import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -213,6 +214,40 @@ def bare_app(body: bytes, path: str = "/api/webchat/messages") -> web.Applicatio
     app = web.Application()
     app.router.add_post(path, answer)
     return app
+
+
+async def _pg(server_url: str, sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(server_url)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@contextlib.asynccontextmanager
+async def scratch_stores() -> AsyncIterator[list[str]]:
+    """A PostgreSQL database and a Redis key prefix of the bench's own, as ``serve`` arguments.
+
+    Both are removed afterwards, so a bench never touches another run's data.
+    """
+    pg = os.environ.get("PRAATMEE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    redis_url = os.environ.get("PRAATMEE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    db, prefix = f"praatmee_bench_{secrets.token_hex(4)}", f"praatmee-bench:{secrets.token_hex(4)}:"
+    await _pg(pg, f'CREATE DATABASE "{db}"')
+    base = pg.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    try:
+        yield ["--database-url", f"{base}/{db}", "--redis-url", redis_url, "--redis-prefix", prefix]
+    finally:
+        await _pg(pg, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        import redis.asyncio as aioredis
+
+        client = aioredis.Redis.from_url(redis_url)
+        keys = [k async for k in client.scan_iter(match=prefix + "*", count=1000)]
+        for i in range(0, len(keys), 1000):
+            await client.delete(*keys[i:i + 1000])
+        await client.aclose()
 
 
 def _main(argv: Sequence[str] | None = None) -> int:

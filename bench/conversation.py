@@ -42,7 +42,14 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._common import Latency, ServerProcess, serve_forever, start_server, summarise
+from bench._common import (
+    Latency,
+    ServerProcess,
+    scratch_stores,
+    serve_forever,
+    start_server,
+    summarise,
+)
 from bot.config import DEFAULT_DIALOGUES
 from bot.dialogue.catalog import Catalog
 from bot.dialogue.model import Dialogue, Step, StepType
@@ -238,15 +245,6 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _pg(server_url: str, sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(server_url)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
 
 @contextlib.asynccontextmanager
 async def _backend(name: str, work: Path) -> Any:
@@ -257,22 +255,8 @@ async def _backend(name: str, work: Path) -> Any:
     if name == "embedded":
         yield argv
         return
-    pg = os.environ.get("PRAATMEE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    redis_url = os.environ.get("PRAATMEE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-    db, prefix = f"praatmee_bench_{secrets.token_hex(4)}", f"praatmee-bench:{secrets.token_hex(4)}:"
-    await _pg(pg, f'CREATE DATABASE "{db}"')
-    base = pg.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
-    try:
-        yield [*argv, "--database-url", f"{base}/{db}", "--redis-url", redis_url, "--redis-prefix", prefix]
-    finally:
-        await _pg(pg, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-        import redis.asyncio as aioredis
-
-        client = aioredis.Redis.from_url(redis_url)
-        keys = [k async for k in client.scan_iter(match=prefix + "*", count=1000)]
-        for i in range(0, len(keys), 1000):
-            await client.delete(*keys[i:i + 1000])
-        await client.aclose()
+    async with scratch_stores() as extra:
+        yield [*argv, *extra]
 
 
 async def _phases(

@@ -47,7 +47,7 @@ from aiohttp import web
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._common import ServerProcess, percentile, serve_forever, start_server  # noqa: E402
+from bench._common import percentile, scratch_stores, serve_forever, start_server  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "whatsapp_webhook.json"
 PATH = "/webhooks/whatsapp"
@@ -184,15 +184,6 @@ def _serve_simple(app: web.Application) -> int:
     return 0
 
 
-async def _pg(server_url: str, sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(server_url)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
 
 @contextlib.asynccontextmanager
 async def _praatmee_argv(name: str, work: Path, graph_url: str, profile: Path | None) -> Any:
@@ -205,22 +196,8 @@ async def _praatmee_argv(name: str, work: Path, graph_url: str, profile: Path | 
     if name == "embedded":
         yield argv
         return
-    pg = os.environ.get("PRAATMEE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    redis_url = os.environ.get("PRAATMEE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-    db, prefix = f"praatmee_bench_{secrets.token_hex(4)}", f"praatmee-bench:{secrets.token_hex(4)}:"
-    await _pg(pg, f'CREATE DATABASE "{db}"')
-    base = pg.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
-    try:
-        yield [*argv, "--database-url", f"{base}/{db}", "--redis-url", redis_url, "--redis-prefix", prefix]
-    finally:
-        await _pg(pg, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-        import redis.asyncio as aioredis
-
-        client = aioredis.Redis.from_url(redis_url)
-        keys = [k async for k in client.scan_iter(match=prefix + "*", count=1000)]
-        for i in range(0, len(keys), 1000):
-            await client.delete(*keys[i:i + 1000])
-        await client.aclose()
+    async with scratch_stores() as extra:
+        yield [*argv, *extra]
 
 
 # --- load -------------------------------------------------------------------------------------
