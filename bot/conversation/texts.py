@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+from bot.localise import localise
+
 __all__ = ["LANGUAGE_NAMES", "SYSTEM_LANGUAGES", "say"]
 
 #: Languages the participant can pick; names in their own language.
@@ -225,6 +227,4 @@ _TEXTS: dict[str, dict[str, str]] = {
 
 def say(key: str, lang: str, **values: object) -> str:
     """The text ``key`` in ``lang`` (Dutch if there is no translation), filled in."""
-    texts = _TEXTS[key]
-    text = texts.get(lang) or texts["nl"]
-    return text.format(**values) if values else text
+    return localise(_TEXTS, key, lang, **values)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.localise import localise
+
 __all__ = ["STATUS", "TEXTS", "t"]
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -114,5 +116,4 @@ STATUS: dict[str, dict[str, str]] = {
 
 
 def t(key: str, lang: str, **values: object) -> str:
-    entry = TEXTS[key]
-    return (entry.get(lang) or entry["nl"]).format(**values)
+    return localise(TEXTS, key, lang, **values)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.localise import localise
+
 __all__ = ["TEXTS", "t"]
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -130,5 +132,4 @@ TEXTS: dict[str, dict[str, str]] = {
 
 
 def t(key: str, lang: str, **values: object) -> str:
-    texts = TEXTS[key]
-    return texts.get(lang, texts["nl"]).format(**values)
+    return localise(TEXTS, key, lang, **values)
