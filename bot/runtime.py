@@ -20,21 +20,30 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from actions.base import Action, ActionContext
+from bot.alerts import SafetyAlerts
 from bot.channels.base import DeliveryState, DeliveryStatus
 from bot.conversation.engine import step
-from bot.conversation.events import Alert, Enrol, Erase, Event, RaiseTopic, RunAction, Say, SetSubscription
+from bot.conversation.events import (
+    Alert,
+    Enrol,
+    Erase,
+    Event,
+    RaiseTopic,
+    RunAction,
+    Say,
+    SetSubscription,
+)
 from bot.conversation.menus import EngineContext, menu_message
 from bot.conversation.state import ConversationState
 from bot.delivery.payload import encode
 from bot.delivery.worker import OutboxWorker
+from bot.groups.desk import GroupDesk
 from bot.messages import InboundKind, InboundMessage, OutboundMessage
 from bot.stores.sql import AddressBook, InsightStore, Outbox, OutboxItem, OutboxRow
 from bot.stores.state import StateStore
-from bot.alerts import SafetyAlerts
-from bot.groups.desk import GroupDesk
 from moderation.anonymiser import Anonymiser
-from moderation.screen import Screener
 from moderation.pseudonyms import Pseudonymiser
+from moderation.screen import Screener
 from moderation.sealing import AddressSealer
 from nlu.types import NluBackend, NluResult
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from bot.delivery.sender import Delivered, Failed, Held, Retry, Sender
+from bot.keyed_locks import KeyedLocks
 from bot.stores.sql.insights import InsightStore
 from bot.stores.sql.outbox import BULK, Outbox, OutboxRow
 
@@ -48,6 +49,7 @@ class OutboxWorker:
         self._batch = batch
         self._lease = lease
         self._limit = asyncio.Semaphore(concurrency)
+        self._recipients = KeyedLocks()
         self._wake = asyncio.Event()
         self.delivered = 0
         self.failed = 0
@@ -124,7 +126,10 @@ class OutboxWorker:
         await asyncio.gather(*(self._chain(chain) for chain in chains.values()))
 
     async def _chain(self, rows: list[OutboxRow]) -> None:
-        async with self._limit:
+        # One chain per recipient at a time, also across the run loop and a flush that
+        # claimed in separate batches, so one person's messages never overtake each other.
+        key = rows[0].pseudonym or rows[0].address_enc
+        async with self._recipients.hold(key, self._lease.total_seconds()), self._limit:
             for i, row in enumerate(rows):
                 if not await self._deliver(row):
                     # Keep the order: everything behind a stuck message waits too.

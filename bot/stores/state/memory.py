@@ -9,7 +9,7 @@ import time
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 
-from bot.stores.state._locks import KeyedLocks
+from bot.keyed_locks import KeyedLocks
 
 __all__ = ["MemoryStateStore"]
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.errors import StoreUnavailable
-from bot.stores.state._locks import KeyedLocks
+from bot.keyed_locks import KeyedLocks
 
 __all__ = ["SqliteStateStore"]
 

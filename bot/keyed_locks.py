@@ -1,4 +1,4 @@
-"""In-process keyed locks, for the backends that live inside one process."""
+"""In-process keyed locks: one asyncio.Lock per key (participants, recipients)."""
 
 from __future__ import annotations
 
