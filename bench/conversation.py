@@ -52,7 +52,8 @@ from bench._common import (
 )
 from bot.config import DEFAULT_DIALOGUES
 from bot.dialogue.catalog import Catalog
-from bot.dialogue.model import Dialogue, Step, StepType
+from bot.dialogue.model import Dialogue, StepType
+from bot.simulate import step_for
 
 OUT = ROOT / "bench" / "out" / "conversation.json"
 NLU_CACHE = ROOT / "var" / "bench-nlu-cache"
@@ -77,14 +78,6 @@ TARGET_RATIO, TARGET_P99_MS = 0.25, 100.0
 # --- one synthetic participant -----------------------------------------------------------------
 
 
-def _step_for(dialogue: Dialogue, text: str) -> Step | None:
-    for block in reversed(text.split("\n\n")):  # the question comes last
-        for step in dialogue.steps:
-            if any(block.startswith(t) for t in step.text.by_lang.values()):
-                return step
-    return None
-
-
 def answer(rng: random.Random, dialogue: Dialogue, message: dict[str, Any]) -> dict[str, Any] | None:
     """What a participant sends next; None once the closing message (with the menu) is there.
 
@@ -93,7 +86,7 @@ def answer(rng: random.Random, dialogue: Dialogue, message: dict[str, Any]) -> d
     ids = [o["id"] for o in message.get("options") or []]
     if "_topic" in ids:
         return None
-    step = _step_for(dialogue, message["text"])
+    step = step_for(dialogue, message["text"])
     real = [i for i in ids if not i.endswith("._skip")]
     expect = message.get("expect")
     if step is not None and step.type is StepType.CONSENT:

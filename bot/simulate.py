@@ -23,7 +23,7 @@ import aiohttp
 from bot.dialogue.catalog import Catalog
 from bot.dialogue.model import Dialogue, Step, StepType
 
-__all__ = ["OPEN_ANSWERS", "SimResult", "run_participants", "week_clock"]
+__all__ = ["OPEN_ANSWERS", "SimResult", "run_participants", "step_for", "week_clock"]
 
 OPEN_ANSWERS = (
     "meer plekken om te chillen in de buurt",
@@ -59,7 +59,8 @@ def week_clock(week: str) -> Callable[[], datetime]:
     return lambda: (start + timedelta(seconds=time.monotonic() - t0)).astimezone(UTC)
 
 
-def _step_for(dialogue: Dialogue, text: str) -> Step | None:
+def step_for(dialogue: Dialogue, text: str) -> Step | None:
+    """The step a bot message asks (merged replies put the question in the last block)."""
     for block in reversed(text.split("\n\n")):  # the question comes last
         for step in dialogue.steps:
             if any(block.startswith(t) for t in step.text.by_lang.values()):
@@ -73,7 +74,7 @@ def _answer(rng: random.Random, dialogue: Dialogue, message: dict[str, Any]) -> 
     ids = [o["id"] for o in options]
     if "_topic" in ids:
         return None
-    step = _step_for(dialogue, message["text"])
+    step = step_for(dialogue, message["text"])
     expect = message.get("expect")
     if step is not None and step.type is StepType.CONSENT:
         return {"choice": next(i for i in ids if i.endswith(".yes"))}
@@ -112,7 +113,7 @@ async def _participant(
         reply = _answer(rng, dialogue, messages[-1])
         if reply is None:
             return True, answered
-        asked = _step_for(dialogue, messages[-1]["text"])
+        asked = step_for(dialogue, messages[-1]["text"])
         if asked is not None and asked.is_question:
             answered += 1
         body = reply

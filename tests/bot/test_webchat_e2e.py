@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from bot.dialogue.catalog import Catalog
 from bot.errors import DialogueError
 from bot.stores.sql.tables import answers, completions, metadata, topics
 from tests.support.service import Chat, running, settings_for
-from tests.support.walk import walk
+from tests.support.walk import assert_stored, walk
 
 BACKENDS = ["embedded", "redis-pg"]
 CATALOG = Catalog.load([DEFAULT_DIALOGUES])
@@ -40,20 +39,9 @@ async def test_each_shipped_dialogue_completes_and_is_stored(
         assert "Waar wil je over praten" in chat.text or "alle gesprekken" in chat.text
 
         rows = await _rows(service, answers)
-        stored = {r["step_id"]: r for r in rows}
-        assert set(stored) == set(result.answers)
-        for step_id, expected in result.answers.items():
-            row = stored[step_id]
-            assert row["municipality"] == "velsen" and row["dialogue_id"] == dialogue_id
-            assert row["domain"] == dialogue.domain
-            if isinstance(expected, list):
-                assert json.loads(row["option_ids"]) == expected
-            elif isinstance(expected, float):
-                assert row["number"] == expected
-            else:
-                assert PHONE not in row["text"] and EMAIL not in row["text"]
-                assert "[TELEFOON]" in row["text"] and "[E-MAIL]" in row["text"]
-                assert "de bus rijdt niet" in row["text"]
+        assert_stored(rows, result.answers, dialogue_id, municipality="velsen",
+                      planted=(PHONE, EMAIL), kept="de bus rijdt niet")
+        assert {r["domain"] for r in rows} == {dialogue.domain}
         assert [r["dialogue_id"] for r in await _rows(service, completions)] == [dialogue_id]
 
 

@@ -47,7 +47,7 @@ from tests.support.fake_whatsapp import (
     SentMessage,
 )
 from tests.support.service import running, settings_for
-from tests.support.walk import step_of
+from tests.support.walk import assert_stored, step_of
 
 JSON = dict[str, Any]
 BACKENDS = ["embedded", "redis-pg"]
@@ -299,19 +299,8 @@ async def test_participant_finishes_a_shipped_dialogue_on_whatsapp(
         kinds = {b["interactive"]["type"] for t in p.turns for b in t if b["type"] == "interactive"}
         assert kinds == {"button", "list"}
 
-        stored = {r["step_id"]: r for r in await stack.rows(answers)}
-        assert set(stored) == set(answered)
-        for step_id, expected in answered.items():
-            row = stored[step_id]
-            assert row["municipality"] == "velsen" and row["dialogue_id"] == dialogue.id
-            if isinstance(expected, list):
-                assert json.loads(row["option_ids"]) == expected
-            elif isinstance(expected, float):
-                assert row["number"] == expected
-            else:
-                assert PHONE not in row["text"] and EMAIL not in row["text"]
-                assert "[TELEFOON]" in row["text"] and "[E-MAIL]" in row["text"]
-                assert "de bus rijdt niet" in row["text"]
+        assert_stored(await stack.rows(answers), answered, dialogue.id, municipality="velsen",
+                      planted=(PHONE, EMAIL), kept="de bus rijdt niet")
         assert [r["dialogue_id"] for r in await stack.rows(completions)] == [dialogue.id]
 
         # Exactly once: one stand-in message per delivered outbox row, nothing left over.

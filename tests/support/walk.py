@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.dialogue.model import Dialogue, Step, StepType
+from bot.dialogue.model import Dialogue, StepType
+from bot.simulate import step_for
 from tests.support.service import Chat
 
 
@@ -17,12 +19,8 @@ class Walk:
     completed: bool = False
 
 
-def step_of(dialogue: Dialogue, text: str) -> Step | None:
-    for block in reversed(text.split("\n\n")):  # the question comes last
-        for step in dialogue.steps:
-            if any(block.startswith(t) for t in step.text.by_lang.values()):
-                return step
-    return None
+#: The step a bot message asks; the same lookup the simulator uses.
+step_of = step_for
 
 
 async def walk(chat: Chat, dialogue: Dialogue, open_text: str, *, stop_after: int | None = None) -> Walk:
@@ -63,3 +61,21 @@ async def walk(chat: Chat, dialogue: Dialogue, open_text: str, *, stop_after: in
         else:
             raise AssertionError(f"message step waiting for input: {step.id}")
     raise AssertionError("dialogue did not end within 40 turns")
+
+
+def assert_stored(rows: list[Any], answers: dict[str, Any], dialogue_id: str, *,
+                  municipality: str, planted: tuple[str, ...], kept: str) -> None:
+    """Stored answers equal what was sent; open text is stored with ``planted`` values redacted."""
+    stored = {r["step_id"]: r for r in rows}
+    assert set(stored) == set(answers)
+    for step_id, expected in answers.items():
+        row = stored[step_id]
+        assert row["municipality"] == municipality and row["dialogue_id"] == dialogue_id
+        if isinstance(expected, list):
+            assert json.loads(row["option_ids"]) == expected
+        elif isinstance(expected, float):
+            assert row["number"] == expected
+        else:
+            assert not any(value in row["text"] for value in planted)
+            assert "[TELEFOON]" in row["text"] and "[E-MAIL]" in row["text"]
+            assert kept in row["text"]
