@@ -184,9 +184,15 @@ def start_server(argv: Sequence[str], log: Path, *, env: dict[str, str] | None =
 
 
 async def serve_forever(app: web.Application, host: str = "127.0.0.1") -> None:
-    """Serve ``app`` on a free port without an access log, print ``LISTENING <port>``, stop on SIGTERM."""
+    """Serve ``app`` on a free port without an access log, print ``LISTENING <port>``, stop on SIGTERM.
+
+    Like ``praatmee serve``: once open, what the service loaded is exempt from garbage collection.
+    """
+    from bot.service import settle_heap
+
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
+    settle_heap()
     site = web.TCPSite(runner, host, 0, backlog=4096)
     await site.start()
     port = runner.addresses[0][1]

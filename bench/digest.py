@@ -27,6 +27,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
+from functools import partial
 from pathlib import Path
 from typing import Any, Self
 
@@ -35,7 +36,7 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from sqlalchemy import insert, text
+from sqlalchemy import Connection, insert, text
 
 from bot.config import DEFAULT_DIALOGUES
 from bot.dialogue.catalog import Catalog
@@ -105,26 +106,44 @@ def _rows(catalog: Catalog, total: int, seed: int = 1) -> Iterator[tuple[list[tu
         yield batch, done
 
 
-async def _fill(db: Database, catalog: Catalog, total: int) -> float:
+COMPLETION_COLUMNS = ["idempotency_key", "pseudonym", "municipality", "domain", "dialogue_id", "iso_week",
+                      "completed_at"]
+
+
+def _insert_batch(conn: Connection, batch: list[dict[str, Any]], done: list[dict[str, Any]]) -> None:
+    conn.execute(insert(answers), batch)
+    if done:
+        conn.execute(insert(completions), done)
+
+
+def _analyze(conn: Connection) -> None:
+    conn.execute(text("ANALYZE"))
+
+
+def _count(conn: Connection) -> int:
+    return int(conn.execute(text("SELECT count(*) FROM answers")).scalar_one())
+
+
+async def _fill(db: Database, url: str, catalog: Catalog, total: int) -> float:
+    """Bulk-load ``total`` answers: COPY over a plain asyncpg connection, or executemany jobs."""
     t0 = time.perf_counter()
-    comp_cols = ["idempotency_key", "pseudonym", "municipality", "domain", "dialogue_id", "iso_week",
-                 "completed_at"]
     if db.dialect == "postgresql":
-        async with db.engine.connect() as conn:
-            raw = await conn.get_raw_connection()
-            pg = raw.driver_connection
+        import asyncpg
+
+        pg = await asyncpg.connect(url)
+        try:
             for batch, done in _rows(catalog, total):
                 await pg.copy_records_to_table("answers", records=batch, columns=COLUMNS)
-                await pg.copy_records_to_table("completions", records=done, columns=comp_cols)
-            await conn.commit()
+                await pg.copy_records_to_table("completions", records=done, columns=COMPLETION_COLUMNS)
             await pg.execute("ANALYZE answers; ANALYZE completions")
+        finally:
+            await pg.close()
     else:
         for batch, done in _rows(catalog, total):
-            async with db.engine.begin() as conn:
-                await conn.execute(insert(answers), [dict(zip(COLUMNS, r, strict=True)) for r in batch])
-                await conn.execute(insert(completions), [dict(zip(comp_cols, r, strict=True)) for r in done])
-        async with db.engine.begin() as conn:
-            await conn.execute(text("ANALYZE"))
+            await db.run(partial(_insert_batch,
+                                 batch=[dict(zip(COLUMNS, r, strict=True)) for r in batch],
+                                 done=[dict(zip(COMPLETION_COLUMNS, r, strict=True)) for r in done]))
+        await db.run(_analyze)
     return time.perf_counter() - t0
 
 
@@ -168,11 +187,10 @@ async def _measure(step: Callable[[], Awaitable[Any]]) -> tuple[float, float, An
 async def _one(url: str, catalog: Catalog, rows: int) -> dict[str, Any]:
     db = await Database.open(url)
     try:
-        fill = await _fill(db, catalog, rows)
+        fill = await _fill(db, url, catalog, rows)
 
         async def count() -> int:
-            async with db.engine.connect() as conn:
-                return int((await conn.execute(text("SELECT count(*) FROM answers"))).scalar_one())
+            return await db.run(_count)
 
         async def digest() -> int:
             builder = DigestBuilder(InsightQueries(db), FeedbackStore(db), catalog, MUNICIPALITIES)

@@ -32,6 +32,7 @@ import tempfile
 import time
 from collections import Counter
 from datetime import UTC, datetime
+from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -39,6 +40,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
+from sqlalchemy import Connection as DbConnection
 from sqlalchemy import insert
 
 from bot.channels.base import DeliveryStatus
@@ -63,7 +65,7 @@ GOAL_RSS_MB = 300.0
 
 
 class NoInbound:
-    async def accept(self, message: InboundMessage) -> None:
+    async def accept(self, message: InboundMessage) -> list[OutboundMessage]:
         raise AssertionError("no inbound traffic in this benchmark")
 
     async def status(self, update: DeliveryStatus) -> None:
@@ -99,15 +101,19 @@ async def seed(db: Database, sealer: AddressSealer, members: int, group_id: str)
     now = datetime.now(UTC)
     for start in range(0, members, 5_000):
         ids = range(start, min(members, start + 5_000))
-        async with db.engine.begin() as conn:
-            await conn.execute(insert(participants), [
-                {"pseudonym": f"{i:064x}", "municipality": "velsen", "lang": "nl", "channel": "telegram",
-                 "active": True, "unreachable": False, "created_at": now} for i in ids])
-            await conn.execute(insert(addresses), [
-                {"pseudonym": f"{i:064x}", "channel": "telegram", "address_enc": sealer.seal(str(FIRST_CHAT + i)),
-                 "updated_at": now} for i in ids])
-            await conn.execute(insert(group_members), [
-                {"group_id": group_id, "pseudonym": f"{i:064x}", "joined_at": now} for i in ids])
+        people = [{"pseudonym": f"{i:064x}", "municipality": "velsen", "lang": "nl", "channel": "telegram",
+                   "active": True, "unreachable": False, "created_at": now} for i in ids]
+        sealed = [{"pseudonym": f"{i:064x}", "channel": "telegram", "address_enc": sealer.seal(str(FIRST_CHAT + i)),
+                   "updated_at": now} for i in ids]
+        joined = [{"group_id": group_id, "pseudonym": f"{i:064x}", "joined_at": now} for i in ids]
+        await db.run(partial(_insert_seed, people=people, sealed=sealed, joined=joined))
+
+
+def _insert_seed(conn: DbConnection, *, people: list[dict[str, object]], sealed: list[dict[str, object]],
+                 joined: list[dict[str, object]]) -> None:
+    conn.execute(insert(participants), people)
+    conn.execute(insert(addresses), sealed)
+    conn.execute(insert(group_members), joined)
 
 
 async def run(args: argparse.Namespace, token: str, base_url: str) -> dict[str, object]:

@@ -58,7 +58,7 @@ GOAL_RATIO = 0.95
 class NoInbound:
     """The benchmark only sends; nothing arrives."""
 
-    async def accept(self, message: InboundMessage) -> None:
+    async def accept(self, message: InboundMessage) -> list[OutboundMessage]:
         raise AssertionError("no inbound traffic in this benchmark")
 
     async def status(self, update: DeliveryStatus) -> None:

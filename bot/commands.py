@@ -25,19 +25,20 @@ def _logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # These echo SQL statements and parameters (stored, anonymised answers) at INFO and
     # DEBUG: never log them, whatever PRAATMEE_LOG_LEVEL says.
-    for noisy in ("aiosqlite", "sqlalchemy", "asyncpg", "alembic"):
+    for noisy in ("sqlalchemy", "asyncpg", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 async def serve() -> int:
     """Run until SIGINT/SIGTERM; prints where the web chat is."""
-    from bot.service import Service
+    from bot.service import Service, settle_heap
 
     settings = load_settings()
     _logging(settings.log_level)
     service = Service(settings)
     runner = web.AppRunner(service.app(), access_log_class=PathOnlyAccessLogger)
     await runner.setup()
+    settle_heap()
     site = web.TCPSite(runner, settings.host, settings.port)
     try:
         await site.start()

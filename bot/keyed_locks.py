@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from types import TracebackType
 
 __all__ = ["KeyedLocks"]
 
@@ -12,25 +11,55 @@ __all__ = ["KeyedLocks"]
 class KeyedLocks:
     """One asyncio.Lock per key, dropped again when nobody holds or waits for it."""
 
-    __slots__ = ("_locks", "_users")
+    __slots__ = ("_locks",)
 
     def __init__(self) -> None:
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._users: dict[str, int] = {}
+        #: key -> [lock, holders and waiters]
+        self._locks: dict[str, list[asyncio.Lock | int]] = {}
 
-    @asynccontextmanager
-    async def hold(self, key: str, timeout: float) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._users[key] = self._users.get(key, 0) + 1
+    def hold(self, key: str, timeout: float) -> _Hold:
+        """``async with locks.hold(key, timeout)``; TimeoutError when it stays taken that long."""
+        return _Hold(self._locks, key, timeout)
+
+
+class _Hold:
+    """The context manager of :meth:`KeyedLocks.hold`.
+
+    A free lock is taken without arming a timer: on the hot path (every inbound
+    message takes one) the timeout costs more than the rest of the lock.
+    """
+
+    __slots__ = ("_key", "_locks", "_timeout")
+
+    def __init__(self, locks: dict[str, list[asyncio.Lock | int]], key: str, timeout: float) -> None:
+        self._locks = locks
+        self._key = key
+        self._timeout = timeout
+
+    async def __aenter__(self) -> None:
+        entry = self._locks.get(self._key)
+        if entry is None:
+            entry = self._locks[self._key] = [asyncio.Lock(), 0]
+        entry[1] += 1  # type: ignore[operator]
+        lock: asyncio.Lock = entry[0]  # type: ignore[assignment]
         try:
-            async with asyncio.timeout(timeout):
+            if lock.locked():
+                async with asyncio.timeout(self._timeout):
+                    await lock.acquire()
+            else:
                 await lock.acquire()
-            try:
-                yield
-            finally:
-                lock.release()
-        finally:
-            self._users[key] -= 1
-            if not self._users[key]:
-                del self._users[key]
-                del self._locks[key]
+        except BaseException:
+            self._leave(entry)
+            raise
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        entry = self._locks[self._key]
+        entry[0].release()  # type: ignore[union-attr]
+        self._leave(entry)
+
+    def _leave(self, entry: list[asyncio.Lock | int]) -> None:
+        entry[1] -= 1  # type: ignore[operator]
+        if not entry[1]:
+            del self._locks[self._key]

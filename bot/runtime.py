@@ -15,7 +15,7 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -39,7 +39,7 @@ from bot.delivery.payload import encode
 from bot.delivery.worker import OutboxWorker
 from bot.groups.desk import GroupDesk
 from bot.messages import InboundKind, InboundMessage, OutboundMessage
-from bot.stores.sql import AddressBook, InsightStore, Outbox, OutboxItem, OutboxRow
+from bot.stores.sql import AddressBook, InsightStore, Outbox, OutboxItem
 from bot.stores.state import StateStore
 from moderation.anonymiser import Anonymiser
 from moderation.pseudonyms import Pseudonymiser
@@ -55,8 +55,8 @@ log = logging.getLogger(__name__)
 SEEN_TTL = timedelta(days=8)
 #: Texts longer than this are cut before any processing (platforms allow 4096).
 MAX_TEXT = 4096
-#: Channels whose replies are delivered before ``accept`` returns (the web chat
-#: answers in the same HTTP response); others are delivered in the background.
+#: Channels whose replies ``accept`` returns (the web chat answers in the same HTTP
+#: response); others get theirs through the outbox, delivered in the background.
 INLINE_CHANNELS = frozenset({"webchat"})
 
 
@@ -74,10 +74,10 @@ class RuntimeStores:
 
 @dataclass(frozen=True, slots=True)
 class _Queued:
-    """Replies put in the outbox for one message: by key for the worker, or leased to deliver now."""
+    """Replies to one message: put in the outbox (by key, for the worker), or answered inline."""
 
     keys: tuple[str, ...] = ()
-    leased: tuple[OutboxRow, ...] = ()
+    inline: list[OutboundMessage] = field(default_factory=list)
 
 
 class Runtime:
@@ -116,23 +116,26 @@ class Runtime:
 
     # --- the sink contract -------------------------------------------------------------------
 
-    async def accept(self, message: InboundMessage) -> None:
-        """Handle one inbound message durably; a repeat of a handled id does nothing."""
+    async def accept(self, message: InboundMessage) -> list[OutboundMessage]:
+        """Handle one inbound message durably; a repeat of a handled id does nothing.
+
+        Returns the replies for a channel that answers inline; otherwise (and for a
+        repeat) an empty list.
+        """
         seen = "seen:" + hashlib.sha256(f"{message.channel}\x00{message.message_id}".encode()).hexdigest()[:40]
         if await self._s.state.get(seen) is not None:
-            return
+            return []
         pseudonym = self._pseudo.pseudonym(message.channel, message.channel_user_id)
         async with self._s.state.lock("p:" + pseudonym):
             if await self._s.state.get(seen) is not None:
-                return
+                return []
             await self._follow_key_rotation(message, pseudonym)
             queued = await self._handle(message, pseudonym)
             await self._s.state.set(seen, "1", SEEN_TTL)
         self.handled += 1
-        if queued.leased:
-            await self._worker.deliver(queued.leased)
-        elif queued.keys:
+        if queued.keys:
             self._spawn(self._worker.flush(queued.keys))
+        return queued.inline
 
     async def status(self, update: DeliveryStatus) -> None:
         """A platform's delivery report: log it; a permanent failure makes the address unreachable."""
@@ -278,7 +281,12 @@ class Runtime:
         says: list[OutboundMessage],
         now: datetime,
     ) -> _Queued:
-        if not says or not message.address:
+        if not says:
+            return _Queued()
+        if message.channel in INLINE_CHANNELS:
+            # The channel shows them in its answer to this very request; nothing to queue.
+            return _Queued(inline=merge_messages(says))
+        if not message.address:
             return _Queued()
         sealed = self._sealer.seal(message.address)
         items = [
@@ -292,11 +300,6 @@ class Runtime:
             )
             for i, out in enumerate(merge_messages(says))
         ]
-        if message.channel in INLINE_CHANNELS:
-            # Leased to us from the start: the background worker cannot take them before
-            # they go out in this exchange.
-            leased = await self._s.outbox.enqueue_leased(items, now, now + self._worker.lease)
-            return _Queued(leased=tuple(leased))
         await self._s.outbox.enqueue(items, now)
         return _Queued(keys=tuple(i.idempotency_key for i in items))
 

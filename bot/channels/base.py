@@ -93,9 +93,13 @@ class InboundSink(Protocol):
         platform's webhook only after that, so a platform retry never loses a
         message. If it raises, the channel must answer with a status that makes
         the platform retry (5xx), never 200.
+
+        A channel that answers in the same exchange (the web chat) gets its
+        replies back from ``accept``; for other channels, and for a message id
+        handled before, the list is empty (their replies go through the outbox).
     """
 
-    async def accept(self, message: InboundMessage) -> None: ...
+    async def accept(self, message: InboundMessage) -> Sequence[OutboundMessage]: ...
 
     async def status(self, update: DeliveryStatus) -> None: ...
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 __all__ = ["Awaiting", "ConversationState"]
@@ -51,7 +51,9 @@ class ConversationState:
         return replace(self, **changes)
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"), sort_keys=True)
+        # Every field is a plain value or a tuple of them: no need for asdict's deep copy.
+        data = {name: getattr(self, name) for name in _FIELDS}
+        return json.dumps(data, separators=(",", ":"), sort_keys=True)
 
     @classmethod
     def from_json(cls, raw: str | bytes | None) -> ConversationState:
@@ -59,8 +61,7 @@ class ConversationState:
         if not raw:
             return cls()
         data = json.loads(raw)
-        known = {f for f in cls.__dataclass_fields__}
-        kwargs = {k: v for k, v in data.items() if k in known}
+        kwargs = {k: v for k, v in data.items() if k in _FIELDS}
         for key in ("completed", "recent", "abuse"):
             if key in kwargs:
                 kwargs[key] = tuple(kwargs[key])
@@ -69,3 +70,6 @@ class ConversationState:
     @property
     def in_dialogue(self) -> bool:
         return self.dialogue_id is not None and self.step_id is not None
+
+
+_FIELDS = frozenset(f.name for f in fields(ConversationState))

@@ -65,16 +65,6 @@ class OutboxWorker:
         """Something new is due: stop sleeping."""
         self._wake.set()
 
-    @property
-    def lease(self) -> timedelta:
-        """How long a claimed row is this worker's before another may take it."""
-        return self._lease
-
-    async def deliver(self, rows: Sequence[OutboxRow]) -> int:
-        """Deliver rows the caller claimed already (``Outbox.enqueue_leased``)."""
-        await self._deliver_all(list(rows))
-        return len(rows)
-
     async def flush(self, keys: Sequence[str]) -> int:
         """Deliver these rows now (the replies to the message just handled)."""
         if not keys:

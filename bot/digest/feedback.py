@@ -13,12 +13,24 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Exists, Select, and_, exists, func, insert, select, update
+from sqlalchemy import (
+    CompoundSelect,
+    Connection,
+    Exists,
+    Row,
+    Select,
+    and_,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from bot.delivery.payload import encode
 from bot.digest.weeks import AMSTERDAM, week_of
@@ -155,37 +167,45 @@ class FeedbackStore:
 
     async def record(self, note: FeedbackNote, at: datetime) -> int:
         note.check()
-        async with self._db.engine.begin() as conn:
-            result = await conn.execute(
-                insert(feedback)
-                .values(
-                    municipality=note.municipality,
-                    target_kind=note.target_kind,
-                    target_id=note.target_id,
-                    status=note.status,
-                    text_nl=note.text_nl.strip(),
-                    text_en=note.text_en.strip() if note.text_en else None,
-                    official_id=note.official_id,
-                    iso_week=week_of(at),
-                    created_at=at,
-                    recipients=0,
-                )
-                .returning(feedback.c.id)
-            )
-            return int(result.scalar_one())
+        values = {
+            "municipality": note.municipality,
+            "target_kind": note.target_kind,
+            "target_id": note.target_id,
+            "status": note.status,
+            "text_nl": note.text_nl.strip(),
+            "text_en": note.text_en.strip() if note.text_en else None,
+            "official_id": note.official_id,
+            "iso_week": week_of(at),
+            "created_at": at,
+            "recipients": 0,
+        }
+        stmt = insert(feedback).returning(feedback.c.id)
+
+        def work(conn: Connection) -> int:
+            return int(conn.execute(stmt, values).scalar_one())
+
+        return await self._db.run(work)
 
     async def get(self, feedback_id: int) -> FeedbackRecord | None:
-        async with self._db.engine.connect() as conn:
-            row = (await conn.execute(select(feedback).where(feedback.c.id == feedback_id))).first()
+        stmt = select(feedback).where(feedback.c.id == feedback_id)
+
+        def work(conn: Connection) -> Row[Any] | None:
+            return conn.execute(stmt).first()
+
+        row = await self._db.run(work)
         return None if row is None else _record(row)
 
     async def for_week(self, municipality: str, week: str) -> list[FeedbackRecord]:
-        stmt = select(feedback).where(
-            feedback.c.municipality == municipality, feedback.c.iso_week == week
+        stmt = (
+            select(feedback)
+            .where(feedback.c.municipality == municipality, feedback.c.iso_week == week)
+            .order_by(feedback.c.id)
         )
-        async with self._db.engine.connect() as conn:
-            rows = (await conn.execute(stmt.order_by(feedback.c.id))).all()
-        return [_record(r) for r in rows]
+
+        def work(conn: Connection) -> Sequence[Row[Any]]:
+            return conn.execute(stmt).all()
+
+        return [_record(r) for r in await self._db.run(work)]
 
     async def contributors(self, record: FeedbackRecord) -> list[tuple[str, str]]:
         """(pseudonym, language) of every reachable participant who contributed to the target."""
@@ -236,8 +256,11 @@ class FeedbackStore:
             )
             .order_by(participants.c.pseudonym)
         )
-        async with self._db.engine.connect() as conn:
-            return [(p, lang) for p, lang in await conn.execute(stmt)]
+
+        def work(conn: Connection) -> list[tuple[str, str]]:
+            return [(p, lang) for p, lang in conn.execute(stmt)]
+
+        return await self._db.run(work)
 
     async def fan_out(
         self,
@@ -268,12 +291,17 @@ class FeedbackStore:
             }
             for p, _ in people
         ]
-        if rows:
-            async with self._db.engine.begin() as conn:
-                await conn.execute(insert_ignore(self._db.dialect, feedback_recipients), rows)
+        record_recipients = insert_ignore(self._db.dialect, feedback_recipients)
+        undelivered = _undelivered(feedback_id)
+
+        def work(conn: Connection) -> list[tuple[str, str]]:
+            if rows:
+                conn.execute(record_recipients, rows)
+            return [(p, k) for p, k in conn.execute(undelivered)]
+
         langs = dict(people)
         items: list[OutboxItem] = []
-        for pseudonym, outbox_key in await self._undelivered(feedback_id):
+        for pseudonym, outbox_key in await self._db.run(work):
             found = await addresses.get(pseudonym)
             if found is None or pseudonym not in langs:
                 continue
@@ -284,30 +312,23 @@ class FeedbackStore:
                 OutboxItem(outbox_key, channel, sealed, encode(message), due, pseudonym, BULK)
             )
         queued = await box.enqueue(items, now)
-        async with self._db.engine.begin() as conn:
-            total = (
-                await conn.execute(
-                    select(func.count())
-                    .select_from(feedback_recipients)
-                    .where(feedback_recipients.c.feedback_id == feedback_id)
-                )
-            ).scalar_one()
-            await conn.execute(
+        count = (
+            select(func.count())
+            .select_from(feedback_recipients)
+            .where(feedback_recipients.c.feedback_id == feedback_id)
+        )
+
+        def finish(conn: Connection) -> int:
+            total = int(conn.execute(count).scalar_one())
+            conn.execute(
                 update(feedback)
                 .where(feedback.c.id == feedback_id)
-                .values(fanned_out_at=now, recipients=int(total))
+                .values(fanned_out_at=now, recipients=total)
             )
-        return FanOut(queued=queued, recipients=int(total))
+            return total
 
-    async def _undelivered(self, feedback_id: int) -> list[tuple[str, str]]:
-        fr = feedback_recipients
-        stmt = select(fr.c.pseudonym, fr.c.outbox_key).where(
-            fr.c.feedback_id == feedback_id,
-            ~exists().where(outbox.c.idempotency_key == fr.c.outbox_key),
-            ~_delivered(),
-        )
-        async with self._db.engine.connect() as conn:
-            return [(p, k) for p, k in await conn.execute(stmt)]
+        total = await self._db.run(finish)
+        return FanOut(queued=queued, recipients=total)
 
     async def reached(self, feedback_ids: list[int]) -> dict[int, int]:
         """Per feedback: participants whose message left the outbox and was delivered."""
@@ -323,8 +344,21 @@ class FeedbackStore:
             )
             .group_by(fr.c.feedback_id)
         )
-        async with self._db.engine.connect() as conn:
-            return {int(i): int(n) for i, n in await conn.execute(stmt)}
+
+        def work(conn: Connection) -> dict[int, int]:
+            return {int(i): int(n) for i, n in conn.execute(stmt)}
+
+        return await self._db.run(work)
+
+
+def _undelivered(feedback_id: int) -> Select[tuple[str, str]]:
+    """Recorded recipients whose message is neither in the outbox nor delivered."""
+    fr = feedback_recipients
+    return select(fr.c.pseudonym, fr.c.outbox_key).where(
+        fr.c.feedback_id == feedback_id,
+        ~exists().where(outbox.c.idempotency_key == fr.c.outbox_key),
+        ~_delivered(),
+    )
 
 
 def _delivered() -> Exists:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Connection, Row, delete, select, update
 
 from bot.stores.sql._dialect import upsert
 from bot.stores.sql.database import Database
@@ -100,41 +101,52 @@ class OfficialStore:
             "created_at": at,
             "updated_at": at,
         }
-        columns = [c for c in values if c not in ("official_id", "created_at")]
-        stmt = upsert(self._db.dialect, officials, "official_id", values, columns)
-        async with self._db.engine.begin() as conn:
-            await conn.execute(stmt)
+        columns = tuple(c for c in values if c not in ("official_id", "created_at"))
+        stmt = upsert(self._db.dialect, officials, "official_id", columns)
+
+        def work(conn: Connection) -> None:
+            conn.execute(stmt, values)
+
+        await self._db.run(work)
 
     async def get(self, official_id: str) -> Subscription | None:
-        async with self._db.engine.connect() as conn:
-            row = (
-                await conn.execute(select(officials).where(officials.c.official_id == official_id))
-            ).first()
+        stmt = select(officials).where(officials.c.official_id == official_id)
+
+        def work(conn: Connection) -> Row[Any] | None:
+            return conn.execute(stmt).first()
+
+        row = await self._db.run(work)
         return None if row is None else _subscription(row)
 
     async def all(self, *, active_only: bool = False) -> list[Subscription]:
         stmt = select(officials).order_by(officials.c.official_id)
         if active_only:
             stmt = stmt.where(officials.c.active.is_(True))
-        async with self._db.engine.connect() as conn:
-            rows = (await conn.execute(stmt)).all()
-        return [_subscription(r) for r in rows]
+
+        def work(conn: Connection) -> Sequence[Row[Any]]:
+            return conn.execute(stmt).all()
+
+        return [_subscription(r) for r in await self._db.run(work)]
 
     async def remove(self, official_id: str) -> bool:
-        async with self._db.engine.begin() as conn:
-            result = await conn.execute(
-                delete(officials).where(officials.c.official_id == official_id)
-            )
-        return bool(result.rowcount)
+        stmt = delete(officials).where(officials.c.official_id == official_id)
+
+        def work(conn: Connection) -> bool:
+            return bool(conn.execute(stmt).rowcount)
+
+        return await self._db.run(work)
 
     async def set_active(self, official_id: str, active: bool, at: datetime) -> bool:
-        async with self._db.engine.begin() as conn:
-            result = await conn.execute(
-                update(officials)
-                .where(officials.c.official_id == official_id)
-                .values(active=active, updated_at=at)
-            )
-        return bool(result.rowcount)
+        stmt = (
+            update(officials)
+            .where(officials.c.official_id == official_id)
+            .values(active=active, updated_at=at)
+        )
+
+        def work(conn: Connection) -> bool:
+            return bool(conn.execute(stmt).rowcount)
+
+        return await self._db.run(work)
 
 
 def _subscription(row: object) -> Subscription:

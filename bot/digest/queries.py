@@ -15,8 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import JSON, Select, and_, case, distinct, func, select, true
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import JSON, Connection, Row, Select, and_, case, distinct, func, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.stores.sql.database import Database
@@ -84,7 +83,6 @@ class InsightQueries:
         return and_(*conditions)
 
     async def activity(self, scope: Scope, weeks: Sequence[str]) -> Activity:
-        out = Activity()
         where = self._answer_filter(scope, weeks)
         is_suggestion = and_(
             answers.c.step_type == "open_text", answers.c.text.is_not(None), answers.c.text != ""
@@ -100,10 +98,43 @@ class InsightQueries:
             .where(where)
             .group_by(answers.c.iso_week, answers.c.dialogue_id, answers.c.pseudonym)
         )
-        people: dict[str, set[str]] = defaultdict(set)
-        starters: dict[tuple[str, str], set[str]] = defaultdict(set)
-        async with self._db.engine.connect() as conn:
-            for week, dialogue, pseudonym, n, s in await conn.execute(per_person):
+        comp = select(
+            completions.c.iso_week, completions.c.dialogue_id, completions.c.pseudonym
+        ).where(
+            completions.c.municipality == scope.municipality,
+            completions.c.iso_week.in_(list(weeks)),
+            *([completions.c.domain.in_(list(scope.domains))] if scope.domains else []),
+        )
+        topics_per_week = (
+            select(topics.c.iso_week, func.count())
+            .where(topics.c.municipality == scope.municipality, topics.c.iso_week.in_(list(weeks)))
+            .group_by(topics.c.iso_week)
+        )
+        useful_per_week = (
+            select(quote_reviews.c.useful_week, func.count())
+            .where(
+                quote_reviews.c.municipality == scope.municipality,
+                quote_reviews.c.useful.is_(True),
+                quote_reviews.c.useful_week.in_(list(weeks)),
+            )
+            .group_by(quote_reviews.c.useful_week)
+        )
+        initiatives_per_week = (
+            select(feedback.c.iso_week, func.count())
+            .where(
+                feedback.c.municipality == scope.municipality,
+                feedback.c.target_kind == "topic",
+                feedback.c.status.in_(["adopted", "in_progress"]),
+                feedback.c.iso_week.in_(list(weeks)),
+            )
+            .group_by(feedback.c.iso_week)
+        )
+
+        def work(conn: Connection) -> Activity:
+            out = Activity()
+            people: dict[str, set[str]] = defaultdict(set)
+            starters: dict[tuple[str, str], set[str]] = defaultdict(set)
+            for week, dialogue, pseudonym, n, s in conn.execute(per_person):
                 people[week].add(pseudonym)
                 out.answers[week] = out.answers.get(week, 0) + int(n)
                 out.suggestions[week] = out.suggestions.get(week, 0) + int(s or 0)
@@ -111,74 +142,21 @@ class InsightQueries:
                     starters[(week, dialogue)].add(pseudonym)
             out.unique = {w: len(p) for w, p in people.items()}
             out.starters = {key: len(p) for key, p in starters.items()}
-            out.returning = await self._returning(conn, scope, weeks, people)
-            comp = select(
-                completions.c.iso_week, completions.c.dialogue_id, completions.c.pseudonym
-            ).where(
-                completions.c.municipality == scope.municipality,
-                completions.c.iso_week.in_(list(weeks)),
-                *([completions.c.domain.in_(list(scope.domains))] if scope.domains else []),
-            )
+            out.returning = _returning(conn, scope, weeks, people)
             finished: dict[tuple[str, str], set[str]] = defaultdict(set)
-            for week, dialogue, pseudonym in await conn.execute(comp):
+            for week, dialogue, pseudonym in conn.execute(comp):
                 if pseudonym in starters.get((week, dialogue), ()):
                     finished[(week, dialogue)].add(pseudonym)
             out.completers = {key: len(p) for key, p in finished.items()}
-            out.topics = await _per_week(
-                conn,
-                select(topics.c.iso_week, func.count())
-                .where(
-                    topics.c.municipality == scope.municipality, topics.c.iso_week.in_(list(weeks))
-                )
-                .group_by(topics.c.iso_week),
-            )
-            out.useful = await _per_week(
-                conn,
-                select(quote_reviews.c.useful_week, func.count())
-                .where(
-                    quote_reviews.c.municipality == scope.municipality,
-                    quote_reviews.c.useful.is_(True),
-                    quote_reviews.c.useful_week.in_(list(weeks)),
-                )
-                .group_by(quote_reviews.c.useful_week),
-            )
-            out.initiatives = await _per_week(
-                conn,
-                select(feedback.c.iso_week, func.count())
-                .where(
-                    feedback.c.municipality == scope.municipality,
-                    feedback.c.target_kind == "topic",
-                    feedback.c.status.in_(["adopted", "in_progress"]),
-                    feedback.c.iso_week.in_(list(weeks)),
-                )
-                .group_by(feedback.c.iso_week),
-            )
-        return out
+            out.topics = _per_week(conn, topics_per_week)
+            out.useful = _per_week(conn, useful_per_week)
+            out.initiatives = _per_week(conn, initiatives_per_week)
+            return out
 
-    async def _returning(
-        self, conn: AsyncConnection, scope: Scope, weeks: Sequence[str], people: Mapping[str, set[str]]
-    ) -> dict[str, int]:
-        """People active in a week who had answered in an earlier week (same municipality).
-
-        Earlier weeks inside the window come from ``people``; before the window, one
-        DISTINCT over older rows (cheaper than a per-person MIN(iso_week) on PostgreSQL,
-        where text comparison follows the collation).
-        """
-        conditions = [answers.c.municipality == scope.municipality, answers.c.skipped.is_(False),
-                      answers.c.iso_week < min(weeks)]
-        if scope.domains:
-            conditions.append(answers.c.domain.in_(list(scope.domains)))
-        seen = {p for (p,) in await conn.execute(select(answers.c.pseudonym).where(*conditions).distinct())}
-        out: dict[str, int] = {}
-        for week in sorted(weeks):
-            active = people.get(week, set())
-            out[week] = len(active & seen)
-            seen |= active
-        return out
+        return await self._db.run(work)
 
     async def answer_counts(self, scope: Scope, weeks: Sequence[str]) -> AnswerCounts:
         """People per option (JSON arrays split in SQL), respondents per step, numbers per person."""
-        out = AnswerCounts()
         where = and_(self._answer_filter(scope, weeks), answers.c.step_type != "open_text",
                      answers.c.dialogue_id.is_not(None))
         if self._db.dialect == "postgresql":
@@ -201,14 +179,18 @@ class InsightQueries:
         )
         numbers = select(answers.c.iso_week, answers.c.dialogue_id, answers.c.step_id, answers.c.pseudonym,
                          answers.c.number).where(where, answers.c.number.is_not(None))
-        async with self._db.engine.connect() as conn:
-            for week, dialogue, step, value, n in await conn.execute(per_option):
+
+        def work(conn: Connection) -> AnswerCounts:
+            out = AnswerCounts()
+            for week, dialogue, step, value, n in conn.execute(per_option):
                 out.options.setdefault((week, dialogue, step), {})[str(value)] = int(n)
-            for week, dialogue, step, n in await conn.execute(per_step):
+            for week, dialogue, step, n in conn.execute(per_step):
                 out.respondents[(week, dialogue, step)] = int(n)
-            for week, dialogue, step, pseudonym, number in await conn.execute(numbers):
+            for week, dialogue, step, pseudonym, number in conn.execute(numbers):
                 out.numbers.setdefault((week, dialogue, step), []).append((pseudonym, float(number)))
-        return out
+            return out
+
+        return await self._db.run(work)
 
     async def free_text_themes(self, scope: Scope, week: str) -> dict[str, dict[str, set[str]]]:
         """dialogue -> theme -> people whose open answer carried that theme."""
@@ -217,12 +199,15 @@ class InsightQueries:
             answers.c.step_type == "open_text",
             answers.c.themes != "[]",
         )
+
+        def work(conn: Connection) -> Sequence[Row[Any]]:
+            return conn.execute(stmt).all()
+
         out: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-        async with self._db.engine.connect() as conn:
-            for dialogue, pseudonym, themes in await conn.execute(stmt):
-                for theme in json.loads(themes):
-                    if not scope.themes or theme in scope.themes:
-                        out[dialogue or ""][theme].add(pseudonym)
+        for dialogue, pseudonym, themes in await self._db.run(work):
+            for theme in json.loads(themes):
+                if not scope.themes or theme in scope.themes:
+                    out[dialogue or ""][theme].add(pseudonym)
         return out
 
     async def topic_themes(self, scope: Scope, week: str) -> dict[str, set[str]]:
@@ -230,41 +215,72 @@ class InsightQueries:
         stmt = select(topics.c.pseudonym, topics.c.themes).where(
             topics.c.municipality == scope.municipality, topics.c.iso_week == week
         )
+
+        def work(conn: Connection) -> Sequence[Row[Any]]:
+            return conn.execute(stmt).all()
+
         out: dict[str, set[str]] = defaultdict(set)
-        async with self._db.engine.connect() as conn:
-            for pseudonym, themes in await conn.execute(stmt):
-                for theme in json.loads(themes) or ["(geen thema)"]:
-                    if not scope.themes or theme in scope.themes:
-                        out[theme].add(pseudonym)
+        for pseudonym, themes in await self._db.run(work):
+            for theme in json.loads(themes) or ["(geen thema)"]:
+                if not scope.themes or theme in scope.themes:
+                    out[theme].add(pseudonym)
         return out
 
     async def quotes(self, scope: Scope, week: str, limit: int = 5) -> list[Quote]:
         """Quotes a reviewer approved for this week, newest review first."""
-        found: list[Quote] = []
-        async with self._db.engine.connect() as conn:
-            for source, table in (("answer", answers), ("topic", topics)):
-                stmt = (
-                    select(
-                        quote_reviews.c.id,
-                        quote_reviews.c.dialogue_id,
-                        quote_reviews.c.step_id,
-                        func.coalesce(quote_reviews.c.edited_text, table.c.text),
-                    )
-                    .select_from(quote_reviews.join(table, table.c.id == quote_reviews.c.source_id))
-                    .where(
-                        quote_reviews.c.source == source,
-                        quote_reviews.c.status == "approved",
-                        quote_reviews.c.municipality == scope.municipality,
-                        quote_reviews.c.iso_week == week,
-                    )
-                    .order_by(quote_reviews.c.reviewed_at.desc(), quote_reviews.c.id)
+        statements = []
+        for source, table in (("answer", answers), ("topic", topics)):
+            stmt = (
+                select(
+                    quote_reviews.c.id,
+                    quote_reviews.c.dialogue_id,
+                    quote_reviews.c.step_id,
+                    func.coalesce(quote_reviews.c.edited_text, table.c.text),
                 )
-                if source == "answer" and scope.domains:
-                    stmt = stmt.where(answers.c.domain.in_(list(scope.domains)))
-                found += [Quote(int(i), d, s, str(t)) for i, d, s, t in await conn.execute(stmt)]
-        return found
+                .select_from(quote_reviews.join(table, table.c.id == quote_reviews.c.source_id))
+                .where(
+                    quote_reviews.c.source == source,
+                    quote_reviews.c.status == "approved",
+                    quote_reviews.c.municipality == scope.municipality,
+                    quote_reviews.c.iso_week == week,
+                )
+                .order_by(quote_reviews.c.reviewed_at.desc(), quote_reviews.c.id)
+            )
+            if source == "answer" and scope.domains:
+                stmt = stmt.where(answers.c.domain.in_(list(scope.domains)))
+            statements.append(stmt)
+
+        def work(conn: Connection) -> list[Quote]:
+            return [
+                Quote(int(i), d, s, str(t))
+                for stmt in statements
+                for i, d, s, t in conn.execute(stmt)
+            ]
+
+        return await self._db.run(work)
 
 
-async def _per_week(conn: AsyncConnection, stmt: Select[Any]) -> dict[str, int]:
-    rows = await conn.execute(stmt)
-    return {str(w): int(n) for w, n in rows if w is not None}
+def _returning(
+    conn: Connection, scope: Scope, weeks: Sequence[str], people: Mapping[str, set[str]]
+) -> dict[str, int]:
+    """People active in a week who had answered in an earlier week (same municipality).
+
+    Earlier weeks inside the window come from ``people``; before the window, one
+    DISTINCT over older rows (cheaper than a per-person MIN(iso_week) on PostgreSQL,
+    where text comparison follows the collation).
+    """
+    conditions = [answers.c.municipality == scope.municipality, answers.c.skipped.is_(False),
+                  answers.c.iso_week < min(weeks)]
+    if scope.domains:
+        conditions.append(answers.c.domain.in_(list(scope.domains)))
+    seen = {p for (p,) in conn.execute(select(answers.c.pseudonym).where(*conditions).distinct())}
+    out: dict[str, int] = {}
+    for week in sorted(weeks):
+        active = people.get(week, set())
+        out[week] = len(active & seen)
+        seen |= active
+    return out
+
+
+def _per_week(conn: Connection, stmt: Select[Any]) -> dict[str, int]:
+    return {str(w): int(n) for w, n in conn.execute(stmt) if w is not None}

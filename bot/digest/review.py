@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, func, select, update
 
 from bot.digest.weeks import week_of
 from bot.stores.sql._dialect import insert_ignore
@@ -67,71 +67,74 @@ class ReviewQueue:
 
     async def fill(self, municipality: str, week: str, at: datetime) -> int:
         """Queue this week's open answers and raised topics not queued before; how many."""
-        rows: list[dict[str, object]] = []
-        async with self._db.engine.connect() as conn:
-            found = await conn.execute(
-                select(
-                    answers.c.id, answers.c.dialogue_id, answers.c.step_id, answers.c.text
-                ).where(
-                    answers.c.municipality == municipality,
-                    answers.c.iso_week == week,
-                    answers.c.step_type == "open_text",
-                    answers.c.skipped.is_(False),
-                    answers.c.text.is_not(None),
-                    answers.c.text != "",
-                )
-            )
-            for i, dialogue, step, text in found:
-                rows.append(_candidate("answer", i, municipality, week, dialogue, step, text, at))
-            topic_rows = await conn.execute(
-                select(topics.c.id, topics.c.text).where(
-                    topics.c.municipality == municipality,
-                    topics.c.iso_week == week,
-                    topics.c.text != "",
-                )
-            )
-            for i, text in topic_rows:
-                rows.append(_candidate("topic", i, municipality, week, None, None, text, at))
-        if not rows:
-            return 0
-        async with self._db.engine.begin() as conn:
-            result = await conn.execute(
-                insert_ignore(self._db.dialect, quote_reviews).returning(quote_reviews.c.id), rows
-            )
-            return len(result.all())
+        found_answers = select(
+            answers.c.id, answers.c.dialogue_id, answers.c.step_id, answers.c.text
+        ).where(
+            answers.c.municipality == municipality,
+            answers.c.iso_week == week,
+            answers.c.step_type == "open_text",
+            answers.c.skipped.is_(False),
+            answers.c.text.is_not(None),
+            answers.c.text != "",
+        )
+        found_topics = select(topics.c.id, topics.c.text).where(
+            topics.c.municipality == municipality,
+            topics.c.iso_week == week,
+            topics.c.text != "",
+        )
+        queue = insert_ignore(self._db.dialect, quote_reviews).returning(quote_reviews.c.id)
+
+        def work(conn: Connection) -> int:
+            rows = [
+                _candidate("answer", i, municipality, week, dialogue, step, text, at)
+                for i, dialogue, step, text in conn.execute(found_answers)
+            ]
+            rows += [
+                _candidate("topic", i, municipality, week, None, None, text, at)
+                for i, text in conn.execute(found_topics)
+            ]
+            if not rows:
+                return 0
+            return len(conn.execute(queue, rows).all())
+
+        return await self._db.run(work)
 
     async def items(
         self, municipality: str, week: str, *, statuses: tuple[str, ...] = ("pending",)
     ) -> list[ReviewItem]:
-        found: list[ReviewItem] = []
-        async with self._db.engine.connect() as conn:
-            for source, table in (("answer", answers), ("topic", topics)):
-                stmt = (
-                    select(
-                        quote_reviews.c.id,
-                        quote_reviews.c.dialogue_id,
-                        quote_reviews.c.step_id,
-                        quote_reviews.c.iso_week,
-                        quote_reviews.c.status,
-                        quote_reviews.c.risk,
-                        func.coalesce(quote_reviews.c.edited_text, table.c.text),
-                        quote_reviews.c.useful,
-                    )
-                    .select_from(quote_reviews.join(table, table.c.id == quote_reviews.c.source_id))
-                    .where(
-                        quote_reviews.c.source == source,
-                        quote_reviews.c.municipality == municipality,
-                        quote_reviews.c.iso_week == week,
-                        quote_reviews.c.status.in_(list(statuses)),
-                    )
-                    .order_by(quote_reviews.c.id)
+        statements = [
+            (
+                source,
+                select(
+                    quote_reviews.c.id,
+                    quote_reviews.c.dialogue_id,
+                    quote_reviews.c.step_id,
+                    quote_reviews.c.iso_week,
+                    quote_reviews.c.status,
+                    quote_reviews.c.risk,
+                    func.coalesce(quote_reviews.c.edited_text, table.c.text),
+                    quote_reviews.c.useful,
                 )
-                found += [
-                    ReviewItem(
-                        int(r[0]), source, r[1], r[2], r[3], r[4], r[5], str(r[6]), bool(r[7])
-                    )
-                    for r in await conn.execute(stmt)
-                ]
+                .select_from(quote_reviews.join(table, table.c.id == quote_reviews.c.source_id))
+                .where(
+                    quote_reviews.c.source == source,
+                    quote_reviews.c.municipality == municipality,
+                    quote_reviews.c.iso_week == week,
+                    quote_reviews.c.status.in_(list(statuses)),
+                )
+                .order_by(quote_reviews.c.id),
+            )
+            for source, table in (("answer", answers), ("topic", topics))
+        ]
+
+        def work(conn: Connection) -> list[ReviewItem]:
+            return [
+                ReviewItem(int(r[0]), source, r[1], r[2], r[3], r[4], r[5], str(r[6]), bool(r[7]))
+                for source, stmt in statements
+                for r in conn.execute(stmt)
+            ]
+
+        found = await self._db.run(work)
         return sorted(found, key=lambda i: i.id)
 
     async def approve(
@@ -162,11 +165,12 @@ class ReviewQueue:
         )
 
     async def _set(self, item_id: int, values: dict[str, object]) -> bool:
-        async with self._db.engine.begin() as conn:
-            result = await conn.execute(
-                update(quote_reviews).where(quote_reviews.c.id == item_id).values(**values)
-            )
-        return bool(result.rowcount)
+        stmt = update(quote_reviews).where(quote_reviews.c.id == item_id).values(**values)
+
+        def work(conn: Connection) -> bool:
+            return bool(conn.execute(stmt).rowcount)
+
+        return await self._db.run(work)
 
 
 def _candidate(

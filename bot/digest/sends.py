@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Connection, Row, and_, or_, select, update
 
 from bot.stores.sql._dialect import insert_ignore
 from bot.stores.sql.database import Database
@@ -52,39 +53,34 @@ class DigestLog:
     async def claim(self, official_id: str, week: str, now: datetime) -> bool:
         """True when this caller may send the digest now."""
         key = digest_key(official_id, week)
-        async with self._db.engine.begin() as conn:
-            inserted = await conn.execute(
-                insert_ignore(self._db.dialect, digest_sends).returning(digest_sends.c.id),
-                [
-                    {
-                        "idempotency_key": key,
-                        "official_id": official_id,
-                        "iso_week": week,
-                        "status": "sending",
-                        "attempts": 1,
-                        "lease_until": now + LEASE,
-                        "created_at": now,
-                    }
-                ],
+        row = {
+            "idempotency_key": key,
+            "official_id": official_id,
+            "iso_week": week,
+            "status": "sending",
+            "attempts": 1,
+            "lease_until": now + LEASE,
+            "created_at": now,
+        }
+        take_over = (
+            update(digest_sends)
+            .where(
+                digest_sends.c.idempotency_key == key,
+                or_(
+                    and_(digest_sends.c.status == "retry", digest_sends.c.next_attempt_at <= now),
+                    and_(digest_sends.c.status == "sending", digest_sends.c.lease_until < now),
+                ),
             )
-            if inserted.all():
+            .values(status="sending", attempts=digest_sends.c.attempts + 1, lease_until=now + LEASE)
+        )
+        claim = insert_ignore(self._db.dialect, digest_sends).returning(digest_sends.c.id)
+
+        def work(conn: Connection) -> bool:
+            if conn.execute(claim, row).all():
                 return True
-            taken = await conn.execute(
-                update(digest_sends)
-                .where(
-                    digest_sends.c.idempotency_key == key,
-                    or_(
-                        and_(
-                            digest_sends.c.status == "retry", digest_sends.c.next_attempt_at <= now
-                        ),
-                        and_(digest_sends.c.status == "sending", digest_sends.c.lease_until < now),
-                    ),
-                )
-                .values(
-                    status="sending", attempts=digest_sends.c.attempts + 1, lease_until=now + LEASE
-                )
-            )
-            return bool(taken.rowcount)
+            return bool(conn.execute(take_over).rowcount)
+
+        return await self._db.run(work)
 
     async def sent(self, official_id: str, week: str, message_id: str, now: datetime) -> None:
         await self._set(
@@ -119,14 +115,14 @@ class DigestLog:
         return "failed"
 
     async def get(self, official_id: str, week: str) -> SendRecord | None:
-        async with self._db.engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(digest_sends).where(
-                        digest_sends.c.idempotency_key == digest_key(official_id, week)
-                    )
-                )
-            ).first()
+        stmt = select(digest_sends).where(
+            digest_sends.c.idempotency_key == digest_key(official_id, week)
+        )
+
+        def work(conn: Connection) -> Row[Any] | None:
+            return conn.execute(stmt).first()
+
+        row = await self._db.run(work)
         if row is None:
             return None
         r = row._mapping
@@ -141,9 +137,13 @@ class DigestLog:
         )
 
     async def _set(self, official_id: str, week: str, **values: object) -> None:
-        async with self._db.engine.begin() as conn:
-            await conn.execute(
-                update(digest_sends)
-                .where(digest_sends.c.idempotency_key == digest_key(official_id, week))
-                .values(**values)
-            )
+        stmt = (
+            update(digest_sends)
+            .where(digest_sends.c.idempotency_key == digest_key(official_id, week))
+            .values(**values)
+        )
+
+        def work(conn: Connection) -> None:
+            conn.execute(stmt)
+
+        await self._db.run(work)

@@ -22,10 +22,12 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, update
+from sqlalchemy import ColumnElement, Connection, Integer, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert, Update
 
 from bot.delivery.pacer import SAFETY
 from bot.delivery.payload import encode
@@ -33,6 +35,7 @@ from bot.groups.fatigue import WEEK, FatiguePolicy, Verdict, decide
 from bot.groups.messages import prompt_message
 from bot.groups.model import Group, Member, Prompt, PromptStatus
 from bot.groups.store import GroupStore, recipient_key
+from bot.stores.sql._dialect import insert_ignore
 from bot.stores.sql.outbox import BULK
 from bot.stores.sql.tables import outbox
 from bot.stores.sql.tables_groups import group_prompts, prompt_recipients
@@ -70,8 +73,26 @@ class _Moved(Exception):
     """Another runner committed this batch first."""
 
 
-def _insert(dialect: str, table: Table) -> Any:
-    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+def _move_stmt(cursor_is: ColumnElement[bool]) -> Update:
+    """Move the prompt's cursor past a batch and add its counts, if no other runner did."""
+    return (update(group_prompts)
+            .where(group_prompts.c.prompt_id == bindparam("pid"), cursor_is)
+            .values(cursor=bindparam("to"),
+                    now_count=group_prompts.c.now_count + bindparam("now_n", type_=Integer),
+                    later_count=group_prompts.c.later_count + bindparam("later_n", type_=Integer),
+                    never_count=group_prompts.c.never_count + bindparam("never_n", type_=Integer)))
+
+
+_MOVE_FROM_START = _move_stmt(group_prompts.c.cursor.is_(None))
+_MOVE_CURSOR = _move_stmt(group_prompts.c.cursor == bindparam("was"))
+
+
+@lru_cache(maxsize=4)
+def _add_recipients(dialect: str) -> Insert:
+    """Ledger rows, skipping members queued already; returns the pseudonyms actually added."""
+    stmt: Any = (postgresql if dialect == "postgresql" else sqlite).insert(prompt_recipients)
+    stmt = stmt.on_conflict_do_nothing(index_elements=["prompt_id", "pseudonym"])
+    return stmt.returning(prompt_recipients.c.pseudonym)  # type: ignore[no-any-return]
 
 
 class Fanout:
@@ -168,25 +189,25 @@ class Fanout:
                 "priority": BULK, "status": "pending", "due_at": due, "attempts": 0, "created_at": now,
             }
         db = self._store.db
-        cursor_is = (group_prompts.c.cursor.is_(None) if prompt.cursor is None
-                     else group_prompts.c.cursor == prompt.cursor)
-        async with db.engine.begin() as conn:
-            moved = await conn.execute(
-                update(group_prompts)
-                .where(group_prompts.c.prompt_id == prompt.prompt_id, cursor_is)
-                .values(cursor=members[-1].pseudonym,
-                        now_count=group_prompts.c.now_count + counts[Verdict.NOW],
-                        later_count=group_prompts.c.later_count + counts[Verdict.LATER],
-                        never_count=group_prompts.c.never_count + counts[Verdict.NEVER]))
-            if moved.rowcount != 1:
+        params: dict[str, Any] = {"pid": prompt.prompt_id, "to": members[-1].pseudonym,
+                                  "now_n": counts[Verdict.NOW], "later_n": counts[Verdict.LATER],
+                                  "never_n": counts[Verdict.NEVER]}
+        if prompt.cursor is None:
+            moved = _MOVE_FROM_START
+        else:
+            moved, params["was"] = _MOVE_CURSOR, prompt.cursor
+        add_recipients = _add_recipients(db.dialect)
+        add_outbox = insert_ignore(db.dialect, outbox)
+
+        def work(conn: Connection) -> list[str]:
+            if conn.execute(moved, params).rowcount != 1:
                 raise _Moved
             new: list[str] = []
             if recipients:
-                stmt = (_insert(db.dialect, prompt_recipients)
-                        .on_conflict_do_nothing(index_elements=["prompt_id", "pseudonym"])
-                        .returning(prompt_recipients.c.pseudonym))
-                new = [r[0] for r in (await conn.execute(stmt, recipients)).all()]
+                new = [r[0] for r in conn.execute(add_recipients, recipients).all()]
             if new:
-                stmt = _insert(db.dialect, outbox).on_conflict_do_nothing(index_elements=["idempotency_key"])
-                await conn.execute(stmt, [rows[p] for p in new])
+                conn.execute(add_outbox, [rows[p] for p in new])
+            return new
+
+        new = await db.run(work)
         return len(new), counts[Verdict.NEVER]

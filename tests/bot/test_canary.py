@@ -26,7 +26,6 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aredis
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import MetaData, select
 
 from bot.accesslog import PathOnlyAccessLogger
 from bot.config import Settings
@@ -38,6 +37,7 @@ from bot.service import Service
 from bot.simulate import week_clock
 from moderation import PLACEHOLDERS, Anonymiser
 from tests.support.service import Chat, settings_for
+from tests.support.tables import all_rows
 from tests.support.walk import walk
 
 REPO = Path(__file__).resolve().parents[2]
@@ -153,18 +153,14 @@ async def _sql_texts(service: Service) -> tuple[list[str], dict[str, int]]:
     assert service.db is not None
     texts: list[str] = []
     counts: dict[str, int] = {}
-    async with service.db.engine.connect() as conn:
-        reflected = MetaData()
-        await conn.run_sync(reflected.reflect)
-        for table in reflected.sorted_tables:
-            rows = (await conn.execute(select(table))).all()
-            counts[table.name] = len(rows)
-            for row in rows:
-                for value in row:
-                    if isinstance(value, bytes | bytearray | memoryview):
-                        texts.append(bytes(value).decode("utf-8", "replace"))
-                    elif value is not None:
-                        texts.append(value if isinstance(value, str) else repr(value))
+    for name, rows in (await all_rows(service.db)).items():
+        counts[name] = len(rows)
+        for row in rows:
+            for value in row:
+                if isinstance(value, bytes | bytearray | memoryview):
+                    texts.append(bytes(value).decode("utf-8", "replace"))
+                elif value is not None:
+                    texts.append(value if isinstance(value, str) else repr(value))
     return texts, counts
 
 

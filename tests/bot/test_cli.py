@@ -97,5 +97,5 @@ def test_sql_statements_and_parameters_are_never_logged() -> None:
     from bot.commands import _logging
 
     _logging("DEBUG")
-    for name in ("sqlalchemy.engine", "sqlalchemy.engine.Engine", "aiosqlite", "asyncpg", "alembic"):
+    for name in ("sqlalchemy.engine", "sqlalchemy.engine.Engine", "asyncpg", "alembic"):
         assert not logging.getLogger(name).isEnabledFor(logging.INFO), name

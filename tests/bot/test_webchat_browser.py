@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from playwright.async_api import BrowserContext, ConsoleMessage, Page, async_playwright, expect
-from sqlalchemy import select
 
 from bot.service import Service
 from bot.stores.sql.tables import answers, completions
 from tests.support.service import settings_for
+from tests.support.tables import rows as table_rows
 
 pytestmark = pytest.mark.browser
 
@@ -165,9 +165,9 @@ async def test_a_person_finishes_a_theme_in_the_browser(
     assert await page.locator(".error").count() == 0
     assert problems == []
 
-    async with service.db.engine.connect() as conn:  # type: ignore[union-attr]
-        rows = (await conn.execute(select(answers))).mappings().all()
-        done = (await conn.execute(select(completions))).mappings().all()
+    assert service.db is not None
+    rows = await table_rows(service.db, answers)
+    done = await table_rows(service.db, completions)
     stored = {r["step_id"]: r for r in rows}
     assert all(r["municipality"] == "velsen" and r["dialogue_id"] == "vrije-tijd-buurt" for r in rows)
     assert json.loads(stored["plek"]["option_ids"]) == ["park"]

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from bot.config import DEFAULT_DIALOGUES
 from bot.dialogue.catalog import Catalog
 from bot.errors import DialogueError
-from bot.stores.sql.tables import answers, completions, metadata, topics
+from bot.stores.sql.tables import answers, completions, topics
 from tests.support.service import Chat, running, settings_for
+from tests.support.tables import all_rows, rows
 from tests.support.walk import assert_stored, walk
 
 BACKENDS = ["embedded", "redis-pg"]
@@ -21,8 +21,7 @@ OPEN = f"bel me op {PHONE} of mail {EMAIL} want de bus rijdt niet"
 
 
 async def _rows(service, table):  # type: ignore[no-untyped-def]
-    async with service.db.engine.connect() as conn:
-        return (await conn.execute(select(table))).mappings().all()
+    return await rows(service.db, table)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -84,11 +83,10 @@ async def test_same_message_id_twice_stores_once_and_replies_once(
 
 async def _linked_anywhere(service, pseudonym: str) -> list[str]:  # type: ignore[no-untyped-def]
     found = []
-    async with service.db.engine.connect() as conn:
-        for table in metadata.sorted_tables:
-            for row in (await conn.execute(select(table))).all():
-                if any(pseudonym in str(v) for v in row):
-                    found.append(table.name)
+    for name, table_rows in (await all_rows(service.db)).items():
+        for row in table_rows:
+            if any(pseudonym in str(v) for v in row):
+                found.append(name)
     for key in await service.state.keys(""):
         value = await service.state.get(key)
         if pseudonym in key or (value and pseudonym in value):
@@ -196,10 +194,9 @@ async def test_no_raw_text_in_state_store_or_database(tmp_path: Path) -> None:
         for key in await service.state.keys(""):
             value = await service.state.get(key) or ""
             assert PHONE not in value and EMAIL not in value and chat.session not in key
-        async with service.db.engine.connect() as conn:
-            for table in metadata.sorted_tables:
-                dump = str((await conn.execute(select(table))).all())
-                assert PHONE not in dump and EMAIL not in dump and chat.session not in dump, table.name
+        for name, table_rows in (await all_rows(service.db)).items():
+            dump = str(table_rows)
+            assert PHONE not in dump and EMAIL not in dump and chat.session not in dump, name
 
 
 async def test_crisis_message_gets_helplines_at_once_and_nothing_identifying_is_alerted(

@@ -52,12 +52,13 @@ class RecordingSink:
     attempts: list[str] = field(default_factory=list)
     statuses: list[DeliveryStatus] = field(default_factory=list)
 
-    async def accept(self, message: InboundMessage) -> None:
+    async def accept(self, message: InboundMessage) -> list[OutboundMessage]:
         self.attempts.append(message.message_id)
         if self.fail_next:
             self.fail_next -= 1
             raise StoreUnavailable("state store down")
         self.accepted.append(message)
+        return []
 
     async def status(self, update: DeliveryStatus) -> None:
         self.statuses.append(update)

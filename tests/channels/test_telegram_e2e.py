@@ -21,15 +21,16 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from sqlalchemy import Table, select
+from sqlalchemy import Table
 
 from bot.config import DEFAULT_DIALOGUES
 from bot.dialogue.catalog import Catalog
 from bot.dialogue.model import Dialogue, StepType
 from bot.service import Service
-from bot.stores.sql.tables import answers, delivery_log, metadata, outbox, participants
+from bot.stores.sql.tables import answers, delivery_log, outbox, participants
 from tests.support.fake_telegram import Call, FakeTelegram, WebhookSender
 from tests.support.service import settings_for
+from tests.support.tables import all_rows, rows
 from tests.support.telegram_updates import Chat, User
 from tests.support.walk import Walk, step_of
 
@@ -89,16 +90,14 @@ class Line:
 
     async def rows(self, table: Table) -> list[Any]:
         assert self.service.db is not None
-        async with self.service.db.engine.connect() as conn:
-            return list((await conn.execute(select(table))).mappings().all())
+        return await rows(self.service.db, table)
 
     async def dump(self) -> str:
         """Everything stored, SQL and state store, as one string (for leak checks)."""
         assert self.service.db is not None and self.service.state is not None
         parts = []
-        async with self.service.db.engine.connect() as conn:
-            for table in metadata.sorted_tables:
-                parts.append(str((await conn.execute(select(table))).all()))
+        for table_rows in (await all_rows(self.service.db)).values():
+            parts.append(str(table_rows))
         for key in await self.service.state.keys(""):
             parts.append(f"{key}={await self.service.state.get(key)}")
         return "\n".join(parts)

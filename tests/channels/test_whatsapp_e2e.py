@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import select
 
 import bot.delivery.sender as sender_module
 from bot.channels.base import Pacing
@@ -47,6 +46,7 @@ from tests.support.fake_whatsapp import (
     SentMessage,
 )
 from tests.support.service import running, settings_for
+from tests.support.tables import rows
 from tests.support.walk import assert_stored, step_of
 
 JSON = dict[str, Any]
@@ -103,8 +103,7 @@ class Stack:
 
     async def rows(self, table: Any) -> list[Any]:
         assert self.service.db is not None
-        async with self.service.db.engine.connect() as conn:
-            return list((await conn.execute(select(table))).mappings().all())
+        return await rows(self.service.db, table)
 
     def pseudonym(self, user: wp.WaUser) -> str:
         assert self.service.runtime is not None

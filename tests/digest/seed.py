@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from bot.dialogue.catalog import Catalog
 from bot.dialogue.model import StepType
@@ -93,11 +93,11 @@ async def sql_counts(db: Database, municipality: str, week: str, dialogue_id: st
                       "WHERE municipality=:m AND iso_week=:w AND skipped=:f AND dialogue_id=:d)",
         "topics": "SELECT COUNT(*) FROM topics WHERE municipality=:m AND iso_week=:w",
     }
-    out: dict[str, int] = {}
-    async with db.engine.connect() as conn:
-        for name, sql in queries.items():
-            out[name] = int((await conn.execute(text(sql), params)).scalar_one())
-    return out
+
+    def work(conn: Connection) -> dict[str, int]:
+        return {name: int(conn.execute(text(sql), params).scalar_one()) for name, sql in queries.items()}
+
+    return await db.run(work)
 
 
 async def sql_option_counts(db: Database, municipality: str, week: str, dialogue_id: str,
@@ -107,13 +107,12 @@ async def sql_option_counts(db: Database, municipality: str, week: str, dialogue
            "AND dialogue_id=:d AND step_id=:s AND skipped=:f")
     import json
 
+    params = {"m": municipality, "w": week, "d": dialogue_id, "s": step_id, "f": False}
+    rows = await db.run(lambda conn: conn.execute(text(sql), params).all())
     people: dict[str, set[str]] = {}
     respondents: set[str] = set()
-    async with db.engine.connect() as conn:
-        rows = await conn.execute(text(sql), {"m": municipality, "w": week, "d": dialogue_id, "s": step_id,
-                                              "f": False})
-        for pseudonym, options in rows:
-            respondents.add(pseudonym)
-            for o in json.loads(options):
-                people.setdefault(o, set()).add(pseudonym)
+    for pseudonym, options in rows:
+        respondents.add(pseudonym)
+        for o in json.loads(options):
+            people.setdefault(o, set()).add(pseudonym)
     return len(respondents), {o: len(p) for o, p in people.items()}

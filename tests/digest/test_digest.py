@@ -64,7 +64,7 @@ async def test_digest_figures_match_sql_and_show_no_small_cells_or_raw_text(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    # The service logs at INFO; our own modules are checked down to DEBUG. (aiosqlite's DEBUG
+    # The service logs at INFO; our own modules are checked down to DEBUG. (SQLAlchemy's DEBUG
     # lines echo SQL parameters, stored answers included: never run production at DEBUG.)
     caplog.set_level(logging.INFO)
     for name in ("bot", "praatmee", "actions", "moderation", "nlu"):

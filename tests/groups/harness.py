@@ -81,8 +81,8 @@ class Line:
         async def due_sent() -> bool:
             assert self.service.db is not None
             from bot.stores.sql.tables import outbox
-            async with self.service.db.engine.connect() as conn:
-                rows = (await conn.execute(select(outbox.c.due_at, outbox.c.status))).all()
+            rows = await self.service.db.run(
+                lambda conn: conn.execute(select(outbox.c.due_at, outbox.c.status)).all())
             now = self.clock()
             return not any(r.status == "sending" or (r.status == "pending" and r.due_at <= now) for r in rows)
         await asyncio.sleep(0.05)
@@ -90,8 +90,7 @@ class Line:
 
     async def rows(self, table: Table) -> list[Any]:
         assert self.service.db is not None
-        async with self.service.db.engine.connect() as conn:
-            return list((await conn.execute(select(table))).mappings().all())
+        return await self.service.db.run(lambda conn: list(conn.execute(select(table)).mappings().all()))
 
     def texts(self, chat_id: int) -> list[str]:
         return [c.params["text"] for c in self.fake.calls

@@ -95,8 +95,8 @@ async def _due(db: Database, prompt: Prompt) -> dict[str, datetime]:
     from sqlalchemy import select
 
     from bot.groups.store import recipient_key
-    async with db.engine.connect() as conn:
-        rows = (await conn.execute(select(outbox.c.idempotency_key, outbox.c.pseudonym, outbox.c.due_at))).all()
+    rows = await db.run(lambda conn: conn.execute(
+        select(outbox.c.idempotency_key, outbox.c.pseudonym, outbox.c.due_at)).all())
     return {r.pseudonym: r.due_at for r in rows if r.idempotency_key == recipient_key(prompt.prompt_id, r.pseudonym)}
 
 

@@ -52,8 +52,7 @@ async def test_schema_matches_models_after_migration(db: Database) -> None:
     def diff(conn: Connection) -> list[object]:
         return compare_metadata(MigrationContext.configure(conn), metadata)
 
-    async with db.engine.connect() as conn:
-        assert await conn.run_sync(diff) == []
+    assert await db.run(diff) == []
 
 
 async def test_migrating_twice_changes_nothing(db: Database) -> None:
@@ -66,8 +65,7 @@ async def test_migrating_twice_changes_nothing(db: Database) -> None:
     config.set_main_option("script_location", str(resources.files("bot.stores.sql") / "migrations"))
     head = ScriptDirectory.from_config(config).get_current_head()
     await db.upgrade()
-    async with db.engine.connect() as conn:
-        version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one()
+    version = await db.run(lambda conn: conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one())
     assert version == head
 
 
@@ -104,11 +102,10 @@ async def test_erase_leaves_nothing_linked(db: Database) -> None:
         await box.enqueue([OutboxItem(f"o-{who}", "webchat", "sealed", "{}", T0, who)], T0)
     deleted = await store.erase("p1")
     assert deleted >= 6
-    async with db.engine.connect() as conn:
-        for table in metadata.sorted_tables:
-            if "pseudonym" in table.c:
-                rows = (await conn.execute(select(table).where(table.c.pseudonym == "p1"))).all()
-                assert rows == [], table.name
+    for table in metadata.sorted_tables:
+        if "pseudonym" in table.c:
+            rows = await db.run(lambda conn, t=table: conn.execute(select(t).where(t.c.pseudonym == "p1")).all())
+            assert rows == [], table.name
     assert await store.participant("p2") is not None
 
 

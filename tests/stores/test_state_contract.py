@@ -117,3 +117,35 @@ async def test_sqlite_survives_reopen(tmp_path: Path) -> None:
     s = await SqliteStateStore.open(tmp_path / "s.sqlite")
     assert await s.get("state:p") == '{"step":"q2"}'
     await s.close()
+
+
+async def test_purge_expired_forgets_only_expired_keys(store: StateStore) -> None:
+    await store.set("old", "x", ttl=timedelta(milliseconds=100))
+    await store.set("fresh", "y", ttl=timedelta(seconds=60))
+    await store.set("forever", "z")
+    await asyncio.sleep(0.25)
+    await store.purge_expired()
+    assert await store.keys("") == ["forever", "fresh"]
+    assert await store.get("fresh") == "y"
+
+
+async def test_sqlite_reopen_keeps_lists_and_drops_what_expired(tmp_path: Path) -> None:
+    s = await SqliteStateStore.open(tmp_path / "s.sqlite")
+    await s.push("mailbox:a", "1")
+    await s.push("mailbox:a", "2")
+    await s.push("mailbox:b", "3")
+    assert await s.drain("mailbox:b") == ["3"]
+    await s.set("seen:x", "1", ttl=timedelta(milliseconds=100))
+    assert await s.add("seen:y", "1", ttl=timedelta(seconds=60))
+    await s.delete("gone")
+    await s.close()
+    await asyncio.sleep(0.2)
+    s = await SqliteStateStore.open(tmp_path / "s.sqlite")
+    assert await s.drain("mailbox:a") == ["1", "2"]
+    assert await s.drain("mailbox:b") == []
+    assert await s.keys("seen:") == ["seen:y"]
+    assert not await s.add("seen:y", "2")
+    await s.close()
+    s = await SqliteStateStore.open(tmp_path / "s.sqlite")
+    assert await s.keys("mailbox:") == []
+    await s.close()

@@ -27,7 +27,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.channels.base import DeliveryStatus
 from bot.channels.whatsapp import WhatsAppChannel, WhatsAppNumber, WhatsAppSettings
-from bot.messages import InboundMessage
+from bot.messages import InboundMessage, OutboundMessage
 
 from . import whatsapp_payloads as wp
 
@@ -474,12 +474,13 @@ class RecordingSink:
     calls: int = 0
     fail_next: int = 0
 
-    async def accept(self, message: InboundMessage) -> None:
+    async def accept(self, message: InboundMessage) -> list[OutboundMessage]:
         self.calls += 1
         if self.fail_next:
             self.fail_next -= 1
             raise ConnectionError(f"store unavailable while writing {message.text!r}")
         self.accepted.append(message)
+        return []
 
     async def status(self, update: DeliveryStatus) -> None:
         self.calls += 1

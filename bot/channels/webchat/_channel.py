@@ -1,8 +1,8 @@
 """The local web chat: a page where a person talks to the bot in the browser.
 
-Praatmee is itself the platform here: replies go into a per-session mailbox,
-and the HTTP handler returns what the mailbox holds once the message has been
-handled. Pushed messages (prompts, feedback) wait there for the page's poll.
+Praatmee is itself the platform here: the HTTP handler answers a message with
+the bot's replies. Messages the bot sends on its own (prompts, feedback) go into
+a per-session mailbox and wait there for the page's next message or poll.
 """
 
 from __future__ import annotations
@@ -96,8 +96,10 @@ class WebChatChannel(Channel):
 
     async def exchange(self, req: WebChatRequest) -> list[dict[str, Any]]:
         """Hand one message to the bot and return its replies (also for ``praatmee chat``)."""
-        await self._sink.accept(self._inbound(req))
-        return [render(decode(raw)) for raw in await self._mailbox.drain(self._box(req.session))]
+        replies = await self._sink.accept(self._inbound(req))
+        # Messages pushed earlier (a prompt, feedback) came before this answer.
+        pushed = [decode(raw) for raw in await self._mailbox.drain(self._box(req.session))]
+        return [render(m) for m in (*pushed, *replies)]
 
     async def _poll(self, request: web.Request) -> web.Response:
         session = request.query.get("session", "")

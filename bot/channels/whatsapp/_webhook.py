@@ -7,6 +7,7 @@ and the runtime de-duplicates on the ``wamid``.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -87,8 +88,16 @@ class WebhookHandler:
             return web.Response(status=400, text=reason)
         _log_unusual(parsed)
         try:
+            # One person's messages in order; different people's side by side.
+            by_person: dict[str, list[InboundMessage]] = {}
             for message in parsed.messages:
-                await self._sink.accept(message)
+                by_person.setdefault(message.channel_user_id, []).append(message)
+            outcomes = await asyncio.gather(
+                *(self._accept_in_order(m) for m in by_person.values()), return_exceptions=True
+            )
+            failed = next((o for o in outcomes if isinstance(o, BaseException)), None)
+            if failed is not None:
+                raise failed
             for status in parsed.statuses:
                 await self._sink.status(status)
         except Exception as exc:
@@ -100,6 +109,10 @@ class WebhookHandler:
             for message in parsed.messages:
                 self._after_accept(message)
         return web.Response(status=200, text="ok")
+
+    async def _accept_in_order(self, messages: list[InboundMessage]) -> None:
+        for message in messages:
+            await self._sink.accept(message)
 
     def _serves(self, phone_number_id: str) -> bool:
         return self._settings.number(phone_number_id) is not None

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select
 
 from bot.stores.sql._dialect import upsert
 from bot.stores.sql.database import Database
 from bot.stores.sql.tables import addresses
 
 __all__ = ["AddressBook"]
+
+_GET = select(addresses.c.channel, addresses.c.address_enc).where(addresses.c.pseudonym == bindparam("p"))
 
 
 class AddressBook:
@@ -21,18 +23,14 @@ class AddressBook:
 
     async def put(self, pseudonym: str, channel: str, sealed: str, at: datetime) -> None:
         values = {"pseudonym": pseudonym, "channel": channel, "address_enc": sealed, "updated_at": at}
-        stmt = upsert(self._db.dialect, addresses, "pseudonym", values, ["channel", "address_enc", "updated_at"])
-        async with self._db.engine.begin() as conn:
-            await conn.execute(stmt)
+        stmt = upsert(self._db.dialect, addresses, "pseudonym", ("channel", "address_enc", "updated_at"))
+        await self._db.run(lambda conn: conn.execute(stmt, values))
 
     async def get(self, pseudonym: str) -> tuple[str, str] | None:
         """(channel, sealed address), or None."""
-        async with self._db.engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(addresses.c.channel, addresses.c.address_enc).where(
-                        addresses.c.pseudonym == pseudonym
-                    )
-                )
-            ).first()
-        return None if row is None else (row[0], row[1])
+
+        def work(conn: Connection) -> tuple[str, str] | None:
+            row = conn.execute(_GET, {"p": pseudonym}).first()
+            return None if row is None else (row[0], row[1])
+
+        return await self._db.run(work)

@@ -1,30 +1,42 @@
-"""The SQL database: one async engine, migrated to the newest schema at start-up."""
+"""The SQL database: migrated to the newest schema at start-up, used one job at a time.
+
+Every use is a job: a plain function of a SQLAlchemy :class:`~sqlalchemy.Connection`
+that :meth:`Database.run` runs in a transaction of its own. On SQLite one thread owns
+the connection and commits the jobs waiting at that moment together (see
+:mod:`bot.stores.sqlite_writer`); on PostgreSQL each job runs on a pooled asyncpg
+connection. Callers never see which.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, create_engine, event, pool
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.errors import ConfigError, StoreUnavailable
+from bot.stores.sqlite_writer import SqliteWriter
 
-__all__ = ["Database", "normalise_url"]
+__all__ = ["Database", "normalise_url", "sqlite_engine"]
+
+T = TypeVar("T")
 
 
 def normalise_url(url: str) -> str:
-    """Accept plain ``postgresql://`` and ``sqlite:///`` URLs and pick the async drivers."""
+    """Accept plain ``postgresql://`` and ``sqlite:///`` URLs and pick the drivers."""
     if url.startswith(("postgres://", "postgresql://")):
         return "postgresql+asyncpg://" + url.split("://", 1)[1]
-    if url.startswith("sqlite:///"):
-        return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
-    if url.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+    for prefix in ("sqlite:///", "sqlite+aiosqlite:///", "sqlite+pysqlite:///"):
+        if url.startswith(prefix):
+            return "sqlite+pysqlite:///" + url[len(prefix) :]
+    if url.startswith("postgresql+asyncpg://"):
         return url
     raise ConfigError(
         "PRAATMEE_DATABASE_URL must start with postgresql:// or sqlite:/// "
@@ -32,73 +44,95 @@ def normalise_url(url: str) -> str:
     )
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
+def sqlite_engine(url: str) -> Any:
+    """A synchronous SQLite engine for a writer thread: WAL, and real transactions.
+
+    Python's sqlite3 module opens transactions on its own and cannot do SAVEPOINT;
+    with its isolation level off, SQLAlchemy's ``begin`` sends ``BEGIN IMMEDIATE``
+    (the write lock at once, so another process's writer waits instead of failing).
+    """
+    engine = create_engine(url, poolclass=pool.NullPool)
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
 
 
 class Database:
-    """Owns the engine. ``open`` connects and upgrades the schema with Alembic."""
+    """Runs jobs in transactions. ``open`` connects and upgrades the schema with Alembic."""
 
-    __slots__ = ("engine",)
+    __slots__ = ("dialect", "_engine", "_writer")
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-
-    @property
-    def dialect(self) -> str:
-        return self.engine.dialect.name
+    def __init__(self, dialect: str, *, writer: SqliteWriter | None = None,
+                 engine: AsyncEngine | None = None) -> None:
+        self.dialect = dialect
+        self._writer = writer
+        self._engine = engine
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True) -> Database:
         url = normalise_url(url)
         parsed = make_url(url)
-        kwargs: dict[str, Any] = {}
         if parsed.get_backend_name() == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            # SQLite has one writer. With a pool, concurrent transactions wait for the write
-            # lock in SQLite's busy handler (sleeping up to 100 ms a try, "database is locked"
-            # after busy_timeout); one connection makes them queue in asyncio instead, in order.
-            # Every use ends its transaction (engine.begin/connect blocks), so the pool's
-            # extra ROLLBACK on check-in is one more trip to the driver's thread for nothing.
-            kwargs.update(pool_size=1, max_overflow=0, pool_timeout=60, pool_reset_on_return=None)
+            writer = SqliteWriter(sqlite_engine(url), name=f"sqlite-writer {parsed.database}")
+            try:
+                await writer.start()
+            except (SQLAlchemyError, OSError) as exc:
+                raise StoreUnavailable(f"database {parsed.render_as_string(hide_password=True)}: {exc}") from exc
+            db = cls("sqlite", writer=writer)
         else:
-            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
-        engine = create_async_engine(url, **kwargs)
-        if parsed.get_backend_name() == "sqlite":
-            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        db = cls(engine)
+            engine = create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+            db = cls(engine.dialect.name, engine=engine)
         try:
             if migrate:
                 await db.upgrade()
             else:
                 await db.ping()
-        except SQLAlchemyError as exc:
-            await engine.dispose()
-            raise StoreUnavailable(f"database {parsed.render_as_string(hide_password=True)}: {exc}") from exc
-        except OSError as exc:
-            await engine.dispose()
+        except (SQLAlchemyError, OSError) as exc:
+            await db.close()
             raise StoreUnavailable(f"database {parsed.render_as_string(hide_password=True)}: {exc}") from exc
         return db
 
+    async def run(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work(connection)`` in a transaction of its own; its result once committed.
+
+        ``work`` holds statements only (no awaiting, no other side effects): on SQLite
+        it may run twice when another job committed with it failed.
+        """
+        if self._writer is not None:
+            return await self._writer.run(work)
+        assert self._engine is not None
+        async with self._engine.begin() as conn:
+            return await conn.run_sync(work)
+
     async def upgrade(self) -> None:
         """Bring the schema to the newest Alembic revision (idempotent)."""
-        async with self.engine.begin() as conn:
-            await conn.run_sync(_upgrade)
+        await self.run(_upgrade)
 
     async def ping(self) -> None:
         try:
-            async with self.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+            await self.run(lambda conn: conn.exec_driver_sql("SELECT 1").all())
         except (SQLAlchemyError, OSError) as exc:
             raise StoreUnavailable(f"database: {exc}") from exc
 
     async def close(self) -> None:
-        await self.engine.dispose()
+        if self._writer is not None:
+            await self._writer.close()
+        if self._engine is not None:
+            await self._engine.dispose()
 
 
 def _upgrade(connection: Connection) -> None:

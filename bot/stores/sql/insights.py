@@ -11,17 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, select, update
 
 from bot.stores.sql._dialect import insert_ignore, upsert
 from bot.stores.sql.database import Database
 from bot.stores.sql.tables import (
-    metadata,
-    addresses,
     answers,
     completions,
-    delivery_log,
-    outbox,
+    metadata,
     participants,
     topics,
 )
@@ -29,6 +26,14 @@ from bot.stores.sql.tables import (
 __all__ = ["AnswerRecord", "InsightStore", "Participant", "iso_week"]
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+_SET_ACTIVE = update(participants).where(participants.c.pseudonym == bindparam("p")).values(
+    active=bindparam("a")
+)
+_UNREACHABLE = (
+    update(participants).where(participants.c.pseudonym == bindparam("p")).values(unreachable=True, active=False)
+)
+_PARTICIPANT = select(participants).where(participants.c.pseudonym == bindparam("p"))
 
 
 def _linked_tables() -> list[Table]:
@@ -94,30 +99,18 @@ class InsightStore:
             "created_at": at,
             "last_inbound_at": at,
         }
-        update_cols = ["lang", "last_inbound_at"] + (["municipality"] if municipality else [])
-        stmt = upsert(self._db.dialect, participants, "pseudonym", values, update_cols)
-        async with self._db.engine.begin() as conn:
-            await conn.execute(stmt)
+        update_cols = ("lang", "last_inbound_at") + (("municipality",) if municipality else ())
+        stmt = upsert(self._db.dialect, participants, "pseudonym", update_cols)
+        await self._db.run(lambda conn: conn.execute(stmt, values))
 
     async def set_active(self, pseudonym: str, active: bool) -> None:
-        async with self._db.engine.begin() as conn:
-            await conn.execute(
-                update(participants).where(participants.c.pseudonym == pseudonym).values(active=active)
-            )
+        await self._db.run(lambda conn: conn.execute(_SET_ACTIVE, {"p": pseudonym, "a": active}))
 
     async def mark_unreachable(self, pseudonym: str) -> None:
-        async with self._db.engine.begin() as conn:
-            await conn.execute(
-                update(participants)
-                .where(participants.c.pseudonym == pseudonym)
-                .values(unreachable=True, active=False)
-            )
+        await self._db.run(lambda conn: conn.execute(_UNREACHABLE, {"p": pseudonym}))
 
     async def participant(self, pseudonym: str) -> Participant | None:
-        async with self._db.engine.connect() as conn:
-            row = (
-                await conn.execute(select(participants).where(participants.c.pseudonym == pseudonym))
-            ).first()
+        row = await self._db.run(lambda conn: conn.execute(_PARTICIPANT, {"p": pseudonym}).first())
         if row is None:
             return None
         return Participant(
@@ -152,9 +145,8 @@ class InsightStore:
             "iso_week": iso_week(record.answered_at),
             "answered_at": record.answered_at,
         }
-        async with self._db.engine.begin() as conn:
-            result = await conn.execute(insert_ignore(self._db.dialect, answers).values(**values))
-        return bool(result.rowcount)
+        stmt = insert_ignore(self._db.dialect, answers)
+        return await self._db.run(lambda conn: bool(conn.execute(stmt, values).rowcount))
 
     async def add_completion(
         self,
@@ -174,9 +166,8 @@ class InsightStore:
             "iso_week": iso_week(at),
             "completed_at": at,
         }
-        async with self._db.engine.begin() as conn:
-            result = await conn.execute(insert_ignore(self._db.dialect, completions).values(**values))
-        return bool(result.rowcount)
+        stmt = insert_ignore(self._db.dialect, completions)
+        return await self._db.run(lambda conn: bool(conn.execute(stmt, values).rowcount))
 
     async def add_topic(
         self,
@@ -201,9 +192,8 @@ class InsightStore:
             "iso_week": iso_week(at),
             "raised_at": at,
         }
-        async with self._db.engine.begin() as conn:
-            result = await conn.execute(insert_ignore(self._db.dialect, topics).values(**values))
-        return bool(result.rowcount)
+        stmt = insert_ignore(self._db.dialect, topics)
+        return await self._db.run(lambda conn: bool(conn.execute(stmt, values).rowcount))
 
     async def erase(self, pseudonym: str) -> int:
         """Delete every row linked to ``pseudonym`` in every table; the count deleted.
@@ -211,25 +201,28 @@ class InsightStore:
         Every table with a ``pseudonym`` column is covered, so a table added later
         cannot be forgotten here.
         """
-        total = 0
-        async with self._db.engine.begin() as conn:
-            for table in _linked_tables():
-                result = await conn.execute(delete(table).where(table.c.pseudonym == pseudonym))
-                total += result.rowcount or 0
-        return total
+
+        def work(conn: Connection) -> int:
+            return sum(
+                conn.execute(delete(table).where(table.c.pseudonym == pseudonym)).rowcount or 0
+                for table in _linked_tables()
+            )
+
+        return await self._db.run(work)
 
     async def rekey(self, old: str, new: str) -> int:
         """Move every row from pseudonym ``old`` to ``new`` (pseudonym key rotation)."""
-        total = 0
-        async with self._db.engine.begin() as conn:
-            for table in _linked_tables():
-                result = await conn.execute(update(table).where(table.c.pseudonym == old).values(pseudonym=new))
-                total += result.rowcount or 0
-        return total
+
+        def work(conn: Connection) -> int:
+            return sum(
+                conn.execute(update(table).where(table.c.pseudonym == old).values(pseudonym=new)).rowcount or 0
+                for table in _linked_tables()
+            )
+
+        return await self._db.run(work)
 
     async def count_answers(self, municipality: str | None = None) -> int:
         stmt = select(func.count()).select_from(answers)
         if municipality is not None:
             stmt = stmt.where(answers.c.municipality == municipality)
-        async with self._db.engine.connect() as conn:
-            return int((await conn.execute(stmt)).scalar_one())
+        return await self._db.run(lambda conn: int(conn.execute(stmt).scalar_one()))

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 
 from bot.stores.sql._dialect import insert_ignore
 from bot.stores.sql.database import Database
@@ -25,6 +25,20 @@ __all__ = ["BULK", "CONVERSATIONAL", "Outbox", "OutboxItem", "OutboxRow"]
 
 CONVERSATIONAL = 0
 BULK = 1
+
+#: The columns of an :class:`OutboxRow`, in its order.
+_ROW = (
+    outbox.c.id, outbox.c.idempotency_key, outbox.c.channel, outbox.c.address_enc,
+    outbox.c.payload, outbox.c.pseudonym, outbox.c.priority, outbox.c.attempts, outbox.c.due_at,
+)
+_DELETE = delete(outbox).where(outbox.c.id == bindparam("i"))
+#: One delivery log row; execute with every column's value (None where unknown).
+_LOG = insert(delivery_log)
+_RELEASE_HELD = (
+    update(outbox)
+    .where(outbox.c.pseudonym == bindparam("p"), outbox.c.status == "pending", outbox.c.last_error.like("held:%"))
+    .values(due_at=bindparam("now"), last_error=None)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,47 +90,8 @@ class Outbox:
             }
             for i in items
         ]
-        async with self._db.engine.begin() as conn:
-            result = await conn.execute(
-                insert_ignore(self._db.dialect, outbox).returning(outbox.c.id), rows
-            )
-            return len(result.all())
-
-    async def enqueue_leased(self, items: list[OutboxItem], at: datetime, lease_until: datetime) -> list[OutboxRow]:
-        """Queue items already claimed by the caller, who delivers them at once.
-
-        For replies that go out in the same exchange (the web chat answers in its HTTP
-        response): the background worker cannot take them in between, and one round trip
-        to the database is saved. If the caller dies, the lease ends and the worker sends
-        them. Returns the new rows; known keys are skipped.
-        """
-        if not items:
-            return []
-        rows = [
-            {
-                "idempotency_key": i.idempotency_key,
-                "pseudonym": i.pseudonym,
-                "channel": i.channel,
-                "address_enc": i.address_enc,
-                "payload": i.payload,
-                "priority": i.priority,
-                "status": "sending",
-                "lease_until": lease_until,
-                "due_at": i.due_at,
-                "attempts": 1,
-                "created_at": at,
-            }
-            for i in items
-        ]
-        stmt = insert_ignore(self._db.dialect, outbox).returning(
-            outbox.c.id, outbox.c.idempotency_key, outbox.c.channel, outbox.c.address_enc,
-            outbox.c.payload, outbox.c.pseudonym, outbox.c.priority, outbox.c.attempts,
-            outbox.c.due_at,
-        )
-        async with self._db.engine.begin() as conn:
-            result = (await conn.execute(stmt, rows)).all()
-        claimed = [OutboxRow(*r) for r in result]
-        return sorted(claimed, key=lambda r: (r.priority, r.due_at, r.id))
+        stmt = insert_ignore(self._db.dialect, outbox).returning(outbox.c.id)
+        return await self._db.run(lambda conn: len(conn.execute(stmt, rows).all()))
 
     async def claim(
         self,
@@ -155,99 +130,82 @@ class Outbox:
             update(outbox)
             .where(outbox.c.id.in_(pick.scalar_subquery()))
             .values(status="sending", lease_until=now + lease, attempts=outbox.c.attempts + 1)
-            .returning(
-                outbox.c.id, outbox.c.idempotency_key, outbox.c.channel, outbox.c.address_enc,
-                outbox.c.payload, outbox.c.pseudonym, outbox.c.priority, outbox.c.attempts,
-                outbox.c.due_at,
-            )
+            .returning(*_ROW)
         )
-        async with self._db.engine.begin() as conn:
-            rows = (await conn.execute(stmt)).all()
+        rows = await self._db.run(lambda conn: conn.execute(stmt).all())
         claimed = [OutboxRow(*r) for r in rows]
         return sorted(claimed, key=lambda r: (r.priority, r.due_at, r.id))
 
     async def delivered(self, row: OutboxRow, platform_message_id: str | None, at: datetime) -> None:
-        async with self._db.engine.begin() as conn:
-            await conn.execute(delete(outbox).where(outbox.c.id == row.id))
-            await conn.execute(
-                insert(delivery_log).values(
-                    pseudonym=row.pseudonym, channel=row.channel,
-                    platform_message_id=platform_message_id, state="sent", at=at,
-                )
-            )
+        log = {"pseudonym": row.pseudonym, "channel": row.channel,
+               "platform_message_id": platform_message_id, "state": "sent", "at": at}
+
+        def work(conn: Connection) -> None:
+            conn.execute(_DELETE, {"i": row.id})
+            conn.execute(_LOG, log)
+
+        await self._db.run(work)
 
     async def retry(self, row: OutboxRow, due_at: datetime, error: str) -> None:
         """Give the row back, due again at ``due_at``."""
-        async with self._db.engine.begin() as conn:
-            await conn.execute(
-                update(outbox)
-                .where(outbox.c.id == row.id)
-                .values(status="pending", due_at=due_at, lease_until=None, last_error=error[:200])
-            )
+        stmt = (
+            update(outbox)
+            .where(outbox.c.id == row.id)
+            .values(status="pending", due_at=due_at, lease_until=None, last_error=error[:200])
+        )
+        await self._db.run(lambda conn: conn.execute(stmt))
 
     async def failed(self, row: OutboxRow, error: str, at: datetime, code: int | None = None) -> None:
         """Give up on the row: blank its address, keep it as failed, log it."""
-        async with self._db.engine.begin() as conn:
-            await conn.execute(
+        log = {"pseudonym": row.pseudonym, "channel": row.channel, "platform_message_id": None,
+               "state": "failed", "error_code": code, "detail": error[:200], "at": at}
+
+        def work(conn: Connection) -> None:
+            conn.execute(
                 update(outbox)
                 .where(outbox.c.id == row.id)
                 .values(status="failed", address_enc="", lease_until=None, last_error=error[:200])
             )
-            await conn.execute(
-                insert(delivery_log).values(
-                    pseudonym=row.pseudonym, channel=row.channel, state="failed",
-                    error_code=code, detail=error[:200], at=at,
-                )
-            )
+            conn.execute(_LOG, log)
+
+        await self._db.run(work)
 
     async def release_held(self, pseudonym: str, now: datetime) -> int:
         """The participant wrote again (a new 24-hour window): held messages are due now."""
-        async with self._db.engine.begin() as conn:
-            result = await conn.execute(
-                update(outbox)
-                .where(outbox.c.pseudonym == pseudonym, outbox.c.status == "pending",
-                       outbox.c.last_error.like("held:%"))
-                .values(due_at=now, last_error=None)
-            )
-        return result.rowcount or 0
+        params = {"p": pseudonym, "now": now}
+        return await self._db.run(lambda conn: conn.execute(_RELEASE_HELD, params).rowcount or 0)
 
     async def drop_pending(self, pseudonym: str) -> int:
         """Remove everything still queued for a participant (they stopped or blocked us)."""
-        async with self._db.engine.begin() as conn:
-            result = await conn.execute(
-                delete(outbox).where(outbox.c.pseudonym == pseudonym, outbox.c.status != "failed")
-            )
-        return result.rowcount or 0
+        stmt = delete(outbox).where(outbox.c.pseudonym == pseudonym, outbox.c.status != "failed")
+        return await self._db.run(lambda conn: conn.execute(stmt).rowcount or 0)
 
     async def log_status(
         self, channel: str, platform_message_id: str, state: str, at: datetime,
         error_code: int | None = None,
     ) -> str | None:
         """Record a platform status report; returns the pseudonym the message went to."""
-        async with self._db.engine.begin() as conn:
-            pseudonym = (
-                await conn.execute(
-                    select(delivery_log.c.pseudonym)
-                    .where(delivery_log.c.channel == channel,
-                           delivery_log.c.platform_message_id == platform_message_id)
-                    .limit(1)
-                )
+
+        def work(conn: Connection) -> str | None:
+            pseudonym: str | None = conn.execute(
+                select(delivery_log.c.pseudonym)
+                .where(delivery_log.c.channel == channel,
+                       delivery_log.c.platform_message_id == platform_message_id)
+                .limit(1)
             ).scalar()
-            await conn.execute(
-                insert(delivery_log).values(
-                    pseudonym=pseudonym, channel=channel, platform_message_id=platform_message_id,
-                    state=state, error_code=error_code, at=at,
-                )
-            )
-        return pseudonym
+            conn.execute(_LOG, {"pseudonym": pseudonym, "channel": channel,
+                                "platform_message_id": platform_message_id, "state": state,
+                                "error_code": error_code, "detail": None, "at": at})
+            return pseudonym
+
+        return await self._db.run(work)
 
     async def pending(self) -> int:
-        async with self._db.engine.connect() as conn:
-            stmt = select(func.count()).select_from(outbox).where(outbox.c.status != "failed")
-            return int((await conn.execute(stmt)).scalar_one())
+        stmt = select(func.count()).select_from(outbox).where(outbox.c.status != "failed")
+        return await self._db.run(lambda conn: int(conn.execute(stmt).scalar_one()))
 
     async def next_due(self) -> datetime | None:
         """When the earliest pending row becomes due (for the worker's sleep)."""
-        async with self._db.engine.connect() as conn:
-            stmt = select(func.min(outbox.c.due_at)).where(outbox.c.status == "pending")
-            return (await conn.execute(stmt)).scalar()
+        stmt = select(func.min(outbox.c.due_at)).where(outbox.c.status == "pending")
+        due: datetime | None = await self._db.run(lambda conn: conn.execute(stmt).scalar())
+        return due

@@ -46,6 +46,9 @@ class StateStore(Protocol):
     async def keys(self, prefix: str) -> list[str]:
         """Keys that start with ``prefix`` (for erasure and checks; not a hot path)."""
 
+    async def purge_expired(self) -> int:
+        """Forget expired keys now; how many. The service calls this every hour."""
+
     async def ping(self) -> None:
         """Raise :class:`~bot.errors.StoreUnavailable` when the store cannot be reached."""
 

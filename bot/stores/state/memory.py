@@ -27,7 +27,7 @@ class MemoryStateStore:
         if item is None:
             return None
         value, expires = item
-        if expires is not None and expires <= time.monotonic():
+        if expires is not None and expires <= time.time():
             del self._values[key]
             return None
         return value
@@ -36,7 +36,7 @@ class MemoryStateStore:
         return self._live(key)
 
     async def set(self, key: str, value: str, ttl: timedelta | None = None) -> None:
-        expires = time.monotonic() + ttl.total_seconds() if ttl else None
+        expires = time.time() + ttl.total_seconds() if ttl else None
         self._values[key] = (value, expires)
 
     async def add(self, key: str, value: str, ttl: timedelta | None = None) -> bool:
@@ -62,6 +62,13 @@ class MemoryStateStore:
     async def keys(self, prefix: str) -> list[str]:
         found = [k for k in list(self._values) if k.startswith(prefix) and self._live(k) is not None]
         return sorted({*found, *(k for k in self._lists if k.startswith(prefix))})
+
+    async def purge_expired(self) -> int:
+        now = time.time()
+        expired = [k for k, (_, e) in self._values.items() if e is not None and e <= now]
+        for key in expired:
+            del self._values[key]
+        return len(expired)
 
     async def ping(self) -> None:
         return None

@@ -1,14 +1,13 @@
 """Alembic environment. The service runs migrations itself at start-up, handing
 its own connection in ``config.attributes["connection"]``; ``alembic`` on the
-command line (see alembic.ini) makes its own async engine instead."""
+command line (see alembic.ini) opens the database the same way the service does."""
 
 from __future__ import annotations
 
 import asyncio
 
 from alembic import context
-from sqlalchemy import Connection, pool
-from sqlalchemy.ext.asyncio import async_engine_from_config
+from sqlalchemy import Connection
 
 from bot.stores.sql.tables import metadata
 
@@ -26,15 +25,22 @@ def _run(connection: Connection) -> None:
         context.run_migrations()
 
 
-async def _run_async() -> None:
-    engine = async_engine_from_config(
-        config.get_section(config.config_ini_section, {}),
-        prefix="sqlalchemy.",
-        poolclass=pool.NullPool,
-    )
-    async with engine.connect() as connection:
-        await connection.run_sync(_run)
-    await engine.dispose()
+async def _run_on_database(url: str) -> None:
+    from bot.stores.sql.database import Database
+
+    db = await Database.open(url, migrate=False)
+    try:
+        await db.run(_run)
+    finally:
+        await db.close()
+
+
+def _url() -> str:
+    """``alembic -x url=...`` or alembic.ini's ``sqlalchemy.url``."""
+    url = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise SystemExit("alembic: give the database as -x url=... (postgresql:// or sqlite:///)")
+    return url
 
 
 if context.is_offline_mode():
@@ -47,4 +53,4 @@ else:
     if given is not None:
         _run(given)
     else:
-        asyncio.run(_run_async())
+        asyncio.run(_run_on_database(_url()))
