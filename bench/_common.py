@@ -188,7 +188,7 @@ async def serve_forever(app: web.Application, host: str = "127.0.0.1") -> None:
 
     Like ``praatmee serve``: once open, what the service loaded is exempt from garbage collection.
     """
-    from bot.service import settle_heap
+    from bot.process import settle_heap
 
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
@@ -263,8 +263,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
     anchor.add_argument("--body", required=True, help="the JSON every POST is answered with")
     anchor.add_argument("--path", default="/api/webchat/messages")
     args = parser.parse_args(argv)
+    from bot.process import run_service  # the loop Praatmee serves on, for a fair anchor
+
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_forever(bare_app(args.body.encode(), args.path)))
+        run_service(serve_forever(bare_app(args.body.encode(), args.path)))
     return 0
 
 

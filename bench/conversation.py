@@ -53,6 +53,7 @@ from bench._common import (
 from bot.config import DEFAULT_DIALOGUES
 from bot.dialogue.catalog import Catalog
 from bot.dialogue.model import Dialogue, StepType
+from bot.process import run_service
 from bot.simulate import step_for
 
 OUT = ROOT / "bench" / "out" / "conversation.json"
@@ -234,7 +235,7 @@ def _serve(args: argparse.Namespace) -> int:
                       "redis_prefix": args.redis_prefix}
     service = Service(Settings(**overrides))
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_forever(service.app()))
+        run_service(serve_forever(service.app()))
     return 0
 
 

@@ -48,6 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench._common import percentile, scratch_stores, serve_forever, start_server  # noqa: E402
+from bot.process import run_service  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "whatsapp_webhook.json"
 PATH = "/webhooks/whatsapp"
@@ -168,19 +169,19 @@ def _serve_praatmee(args: argparse.Namespace) -> int:
         profiler.enable()
         try:
             with contextlib.suppress(KeyboardInterrupt):
-                asyncio.run(serve_forever(service.app()))
+                run_service(serve_forever(service.app()))
         finally:
             profiler.disable()
             pstats.Stats(profiler).sort_stats("cumulative").dump_stats(args.profile)
         return 0
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_forever(service.app()))
+        run_service(serve_forever(service.app()))
     return 0
 
 
 def _serve_simple(app: web.Application) -> int:
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_forever(app))
+        run_service(serve_forever(app))
     return 0
 
 

@@ -73,7 +73,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     from bot import commands
 
     if args.command == "serve":
-        return asyncio.run(commands.serve())
+        from bot.process import run_service
+
+        return run_service(commands.serve())
     if args.command == "chat":
         return asyncio.run(commands.chat(sys.stdin, sys.stdout))
     if args.command == "dialogues":

@@ -31,7 +31,8 @@ def _logging(level: str) -> None:
 
 async def serve() -> int:
     """Run until SIGINT/SIGTERM; prints where the web chat is."""
-    from bot.service import Service, settle_heap
+    from bot.process import settle_heap
+    from bot.service import Service
 
     settings = load_settings()
     _logging(settings.log_level)

@@ -74,10 +74,12 @@ class RuntimeStores:
 
 @dataclass(frozen=True, slots=True)
 class _Queued:
-    """Replies to one message: put in the outbox (by key, for the worker), or answered inline."""
+    """What handling one message leaves to do: replies queued in the outbox (by key, for
+    the worker) or answered inline, and the participant's new state (None: none to save)."""
 
     keys: tuple[str, ...] = ()
     inline: list[OutboundMessage] = field(default_factory=list)
+    state: str | None = None
 
 
 class Runtime:
@@ -131,7 +133,12 @@ class Runtime:
                 return []
             await self._follow_key_rotation(message, pseudonym)
             queued = await self._handle(message, pseudonym)
-            await self._s.state.set(seen, "1", SEEN_TTL)
+            # Last, and together: until both are saved a retry of this message handles it
+            # again from the old state, with the same turn keys (answers and replies once).
+            saves: list[tuple[str, str, timedelta | None]] = [(seen, "1", SEEN_TTL)]
+            if queued.state is not None:
+                saves.insert(0, ("state:" + pseudonym, queued.state, None))
+            await self._s.state.set_many(saves)
         self.handled += 1
         if queued.keys:
             self._spawn(self._worker.flush(queued.keys))
@@ -193,15 +200,13 @@ class Runtime:
             elif isinstance(effect, Erase):
                 await self._erase(pseudonym)
                 erased = True
-        if erased:
-            await self._s.state.delete(state_key)
-        else:
-            await self._s.state.set(state_key, turn.state.to_json())
+        if not erased:
             # Held messages wait for a platform's window to reopen; a channel that answers
             # inline has no window, so nothing of its participants is ever held.
             if message.kind is not InboundKind.BLOCKED and message.channel not in INLINE_CHANNELS:
                 await self._s.outbox.release_held(pseudonym, now)
-        return await self._enqueue(message, None if erased else pseudonym, turn_key, says, now)
+        queued = await self._enqueue(message, None if erased else pseudonym, turn_key, says, now)
+        return replace(queued, state=None if erased else turn.state.to_json())
 
     async def _follow_key_rotation(self, message: InboundMessage, pseudonym: str) -> None:
         """During a pseudonym key rotation, move a returning participant to the new pseudonym."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -44,18 +43,6 @@ log = logging.getLogger(__name__)
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def settle_heap() -> None:
-    """Once a long-running service is open: exempt what it loaded from garbage collection.
-
-    The NLU and crisis models and the dialogues live as long as the process; without
-    this, every full collection walks those millions of objects again (pauses of a
-    tenth of a second under load). Only for a process that serves one service until it
-    exits (``praatmee serve``): what is frozen is never collected.
-    """
-    gc.collect()
-    gc.freeze()
 
 
 class Service:

@@ -24,7 +24,9 @@ class Understanding:
 
     async def parse(self, text: str) -> NluResult:
         exact = await self._keywords.parse(text)
-        if self._model is None:
+        if self._model is None or not any(ch.isalpha() for ch in text):
+            # Without a single letter (a number, a phone number, emoji) there is nothing
+            # for a model to read: no intent but the exact words, no language.
             return exact
         result = await self._model.parse(text)
         if exact.intent != "out_of_scope":

@@ -394,19 +394,21 @@ class CrisisDetector:
             return CrisisAssessment(kind=top, scores=ranked)
         if dismissed:
             return CrisisAssessment(kind=CrisisKind.NONE, scores=ranked)
-        # the rules saw too little: ask the model, which knows vocabulary the rules lack
-        verdict = self._model.judge(plain)
         grounded = scores[top] > 0
-        kind = top if grounded else verdict.kind
-        needed = _MODEL_THRESHOLD if grounded else _MODEL_ALONE_THRESHOLD
         # alone, the model only hears vocabulary: it may not overrule a laugh, a game, an
         # accident or someone leaving the chat ("ik wil niet meer chatten")
         harmless = (
             joking
             or any(has.get(name, False) for name in _HARMLESS)
-            # "nothing really", "not really": a reply too short for vocabulary to mean anything
+            # "nothing really", "not really", "3": too short for vocabulary to mean anything
             or content_words(plain) < _MODEL_ALONE_MIN_WORDS
         )
+        if harmless and not grounded:  # whatever the model said, it would not count
+            return CrisisAssessment(kind=CrisisKind.NONE, scores=ranked)
+        # the rules saw too little: ask the model, which knows vocabulary the rules lack
+        verdict = self._model.judge(plain)
+        kind = top if grounded else verdict.kind
+        needed = _MODEL_THRESHOLD if grounded else _MODEL_ALONE_THRESHOLD
         if verdict.crisis_probability < needed or kind in excluded or (harmless and not grounded):
             kind = CrisisKind.NONE
         return CrisisAssessment(

@@ -1,20 +1,26 @@
-"""One thread owns a SQLite connection; the event loop hands it work in batches.
+"""One SQLite connection per file, used on the event loop's thread, many jobs per commit.
 
-SQLite has one writer at a time. Going through an async driver costs a trip to the
-driver's thread for every statement, and concurrent transactions queue for the single
-connection, so under load most time is spent waiting. Here each unit of work is a plain
-function of a SQLAlchemy :class:`~sqlalchemy.Connection`; the thread takes every job
-waiting at that moment and runs them in one transaction (group commit), then settles
-their futures on the loop in one call. A job that raises does not spoil the others: the
-batch is rolled back and each job runs again alone, so every caller gets exactly its own
-outcome, as if it had had a transaction of its own.
+SQLite has one writer at a time, and in WAL mode with ``synchronous=NORMAL`` a commit
+only appends to the write-ahead log in the page cache: tens of microseconds. What costs
+is getting there. An async driver sends every statement to a thread of its own and back,
+and under load the GIL passes between that thread and the loop for every call into
+SQLite (measured: p99 reply latency 100-600 ms at half load, with the loop half idle).
+So the jobs run here, on the loop's thread, and together: each job is a plain function
+of a SQLAlchemy :class:`~sqlalchemy.Connection`; every job handed over while the loop
+runs its ready callbacks joins one transaction, committed at the end of that round
+(group commit). A job that raises does not spoil the others: the batch is rolled back
+and each job runs again alone, so every caller gets exactly its own outcome, as if it
+had had a transaction of its own.
+
+The slow part of WAL, the checkpoint (copying the log back into the database file, with
+a disk sync), never runs inside a commit: automatic checkpoints are off on this
+connection, and a thread with a connection of its own checkpoints beside it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,36 +33,46 @@ __all__ = ["SqliteWriter"]
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-#: Most jobs in one transaction; a bigger batch makes the last caller wait longer.
-MAX_BATCH = 256
+#: Seconds between checkpoints while jobs are committed.
+CHECKPOINT_EVERY = 1.0
 
 
 @dataclass(slots=True)
 class _Job:
     work: Callable[[Connection], Any]
     future: asyncio.Future[Any]
-    loop: asyncio.AbstractEventLoop
 
 
 class SqliteWriter:
-    """Runs jobs on one connection in a thread of its own, many jobs per transaction."""
+    """Runs jobs on one connection, all jobs of one round of the event loop per transaction."""
 
-    __slots__ = ("_engine", "_name", "_queue", "_thread", "_started")
+    __slots__ = ("_checkpointer", "_committed", "_conn", "_engine", "_name", "_pending", "_stop")
 
     def __init__(self, engine: Engine, name: str) -> None:
         self._engine = engine
         self._name = name
-        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._started = threading.Event()
+        self._conn: Connection | None = None
+        self._pending: list[_Job] = []
+        self._checkpointer: threading.Thread | None = None
+        self._committed = threading.Event()
+        self._stop = threading.Event()
 
     async def start(self) -> None:
-        """Open the connection in the writer thread; raises what opening raised."""
-        loop = asyncio.get_running_loop()
-        opened: asyncio.Future[None] = loop.create_future()
-        self._thread = threading.Thread(target=self._main, args=(loop, opened), name=self._name, daemon=True)
-        self._thread.start()
-        await opened
+        """Open the connection (and the checkpoint thread for a WAL file)."""
+        conn = self._engine.connect()
+        try:
+            _sqlite3(conn).execute("PRAGMA wal_autocheckpoint=0")
+            wal = _is_wal(conn)
+            conn.commit()
+        except BaseException:
+            conn.close()
+            raise
+        self._conn = conn
+        if wal:
+            self._checkpointer = threading.Thread(
+                target=self._checkpoints, name=f"{self._name} checkpoints", daemon=True
+            )
+            self._checkpointer.start()
 
     async def run(self, work: Callable[[Connection], T]) -> T:
         """Run ``work(connection)`` in a transaction; its return value once committed.
@@ -64,83 +80,79 @@ class SqliteWriter:
         ``work`` may run a second time, alone, when another job of its batch failed:
         keep it to statements on the connection (and results read from them).
         """
-        if self._thread is None or not self._thread.is_alive():
+        if self._conn is None:
             raise RuntimeError(f"{self._name} is not running")
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-        self._queue.put(_Job(work, future, loop))
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        if not self._pending:
+            future.get_loop().call_soon(self._commit_round)
+        self._pending.append(_Job(work, future))
         return await future
 
     async def close(self) -> None:
-        """Finish the jobs already queued, then close the connection."""
-        thread, self._thread = self._thread, None
-        if thread is None:
+        """Commit what was handed over, stop checkpointing, fold the log in and close."""
+        conn, self._conn = self._conn, None
+        if conn is None:
             return
-        self._queue.put(None)
-        await asyncio.to_thread(thread.join)
+        if self._pending:
+            self._commit_round(conn)
+        self._stop.set()
+        self._committed.set()
+        if self._checkpointer is not None:
+            await asyncio.to_thread(self._checkpointer.join)
+            _sqlite3(conn).execute("PRAGMA wal_checkpoint(TRUNCATE)")  # leaves a small file behind
+        conn.close()
 
-    # --- the writer thread ---------------------------------------------------------------------
+    # --- one round ---------------------------------------------------------------------------
 
-    def _main(self, loop: asyncio.AbstractEventLoop, opened: asyncio.Future[None]) -> None:
-        try:
-            conn = self._engine.connect()
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller of start()
-            loop.call_soon_threadsafe(_settle_one, opened, exc)
-            return
-        loop.call_soon_threadsafe(_settle_one, opened, None)
-        try:
-            stopping = False
-            while not stopping:
-                first = self._queue.get()
-                if first is None:
-                    break
-                batch = [first]
-                while len(batch) < MAX_BATCH:
-                    try:
-                        job = self._queue.get_nowait()
-                    except queue.Empty:
-                        break
-                    if job is None:
-                        stopping = True
-                        break
-                    batch.append(job)
-                outcomes = self._run_batch(conn, batch)
-                by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Job, bool, Any]]] = {}
-                for job, outcome in zip(batch, outcomes, strict=True):
-                    by_loop.setdefault(job.loop, []).append((job, *outcome))
-                for job_loop, settled in by_loop.items():
-                    try:
-                        job_loop.call_soon_threadsafe(_settle_many, settled)
-                    except RuntimeError:  # that loop is closed: nobody waits any more
-                        pass
-        finally:
-            conn.close()
+    def _commit_round(self, conn: Connection | None = None) -> None:
+        conn = conn or self._conn
+        batch, self._pending = self._pending, []
+        if conn is None:
+            outcomes: list[tuple[bool, Any]] = [(False, RuntimeError(f"{self._name} is closed"))] * len(batch)
+        else:
+            outcomes = self._run_batch(conn, batch)
+        for job, (ok, value) in zip(batch, outcomes, strict=True):
+            if job.future.cancelled():
+                continue
+            if ok:
+                job.future.set_result(value)
+            else:
+                job.future.set_exception(value)
 
     def _run_batch(self, conn: Connection, batch: list[_Job]) -> list[tuple[bool, Any]]:
         try:
             with conn.begin():
                 results = [(True, job.work(conn)) for job in batch]
+            self._committed.set()
             return results
-        except BaseException as exc:  # noqa: BLE001 - every job gets its own outcome below
+        except Exception as exc:  # every job gets its own outcome below
             if len(batch) == 1:
                 return [(False, exc)]
         return [self._run_batch(conn, [job])[0] for job in batch]
 
+    # --- the checkpoint thread ---------------------------------------------------------------
 
-def _settle_one(future: asyncio.Future[None], exc: BaseException | None) -> None:
-    if future.cancelled():
-        return
-    if exc is None:
-        future.set_result(None)
-    else:
-        future.set_exception(exc)
+    def _checkpoints(self) -> None:
+        """Fold the log into the database now and then, beside the writer, never in its way."""
+        conn = self._engine.connect()
+        try:
+            while not self._stop.is_set():
+                self._committed.wait()
+                if self._stop.wait(CHECKPOINT_EVERY):
+                    break
+                self._committed.clear()
+                try:
+                    _sqlite3(conn).execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except Exception as exc:  # noqa: BLE001 - the next one tries again
+                    log.warning("%s: checkpoint failed: %s", self._name, type(exc).__name__)
+        finally:
+            conn.close()
 
 
-def _settle_many(settled: list[tuple[_Job, bool, Any]]) -> None:
-    for job, ok, value in settled:
-        if job.future.cancelled():
-            continue
-        if ok:
-            job.future.set_result(value)
-        else:
-            job.future.set_exception(value)
+def _sqlite3(conn: Connection) -> Any:
+    """The driver's own connection: PRAGMAs outside any transaction SQLAlchemy would begin."""
+    return conn.connection.driver_connection
+
+
+def _is_wal(conn: Connection) -> bool:
+    return str(_sqlite3(conn).execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal"

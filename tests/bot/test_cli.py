@@ -99,3 +99,71 @@ def test_sql_statements_and_parameters_are_never_logged() -> None:
     _logging("DEBUG")
     for name in ("sqlalchemy.engine", "sqlalchemy.engine.Engine", "asyncpg", "alembic"):
         assert not logging.getLogger(name).isEnabledFor(logging.INFO), name
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _serve(tmp_path: Path, port: int) -> subprocess.Popen[str]:
+    """`praatmee serve` as `make run` starts it, on embedded defaults in ``tmp_path``."""
+    env = {**os.environ, "PRAATMEE_PORT": str(port), "PRAATMEE_DATA_DIR": str(tmp_path / "var"),
+           "PRAATMEE_NLU_BACKEND": "keywords", "PRAATMEE_DIALOGUES": str(ROOT / "dialogues")}
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "serve"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    assert proc.stdout is not None
+    first = proc.stdout.readline()
+    if f"http://127.0.0.1:{port}/" not in first:
+        proc.kill()
+        _, err = proc.communicate(timeout=30)
+        raise AssertionError(f"praatmee serve did not start: {first}{err}")
+    return proc
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    """SIGTERM, as a process manager stops it: a clean exit, nothing on stderr but logs."""
+    import signal
+
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+
+
+def _post(port: int, body: dict[str, object]) -> list[dict[str, object]]:
+    import urllib.request
+
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/api/webchat/messages", method="POST",
+                                 data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        messages: list[dict[str, object]] = json.loads(resp.read())["messages"]
+    return messages
+
+
+def test_serve_answers_in_the_web_chat_and_a_restarted_process_continues(tmp_path: Path) -> None:
+    import urllib.request
+
+    port = _free_port()
+    proc = _serve(tmp_path, port)
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=30) as resp:
+            assert resp.status == 200
+        session = {"session": "proef-sessie-serve-0001"}
+        consent = _post(port, {**session, "start": "velsen--vrije-tijd-buurt", "id": "a"})[-1]
+        yes = next(o["id"] for o in consent["options"] if str(o["id"]).endswith(".yes"))  # type: ignore[union-attr]
+        first_question = _post(port, {**session, "choice": yes, "id": "b"})[-1]
+        assert first_question["options"], first_question
+    finally:
+        _stop(proc)
+    proc = _serve(tmp_path, port)
+    try:
+        again = _post(port, {**session, "choice": yes, "id": "b"})
+        assert again == []  # the same message id, once more: handled before the restart
+        option = first_question["options"][0]["id"]  # type: ignore[index]
+        following = _post(port, {**session, "choice": option, "id": "c"})[-1]
+        assert following["text"] != first_question["text"] and following["text"]
+    finally:
+        _stop(proc)

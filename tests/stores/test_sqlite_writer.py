@@ -43,3 +43,24 @@ async def test_opening_an_impossible_file_fails_at_start(tmp_path: Path) -> None
     with pytest.raises(Exception, match="unable to open"):
         await writer.start()
         await writer.run(lambda conn: conn.exec_driver_sql("CREATE TABLE t (n INTEGER)"))
+
+
+async def test_the_log_is_folded_into_the_file_beside_the_writer(tmp_path: Path) -> None:
+    path = tmp_path / "w.sqlite"
+    writer = SqliteWriter(sqlite_engine(f"sqlite+pysqlite:///{path}"), name="test-writer")
+    await writer.start()
+    await writer.run(lambda conn: conn.exec_driver_sql("CREATE TABLE t (n INTEGER PRIMARY KEY, s TEXT)"))
+    empty = path.stat().st_size
+    await asyncio.gather(*(
+        writer.run(lambda conn, n=n: conn.exec_driver_sql("INSERT INTO t VALUES (?, ?)", (n, "x" * 200)))
+        for n in range(3000)
+    ))
+    # The writer itself never checkpoints; the checkpoint thread does within a second or so.
+    for _ in range(40):
+        if path.stat().st_size > empty + 300_000:
+            break
+        await asyncio.sleep(0.1)
+    assert path.stat().st_size > empty + 300_000
+    await writer.close()
+    wal = tmp_path / "w.sqlite-wal"
+    assert not wal.exists() or wal.stat().st_size == 0

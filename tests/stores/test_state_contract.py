@@ -149,3 +149,11 @@ async def test_sqlite_reopen_keeps_lists_and_drops_what_expired(tmp_path: Path) 
     s = await SqliteStateStore.open(tmp_path / "s.sqlite")
     assert await s.keys("mailbox:") == []
     await s.close()
+
+
+async def test_set_many_stores_every_key_with_its_own_expiry(store: StateStore) -> None:
+    await store.set("state:p", "old")
+    await store.set_many([("state:p", "new", None), ("seen:m", "1", timedelta(milliseconds=150))])
+    assert (await store.get("state:p"), await store.get("seen:m")) == ("new", "1")
+    await asyncio.sleep(0.3)
+    assert (await store.get("state:p"), await store.get("seen:m")) == ("new", None)

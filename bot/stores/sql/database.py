@@ -1,8 +1,8 @@
 """The SQL database: migrated to the newest schema at start-up, used one job at a time.
 
 Every use is a job: a plain function of a SQLAlchemy :class:`~sqlalchemy.Connection`
-that :meth:`Database.run` runs in a transaction of its own. On SQLite one thread owns
-the connection and commits the jobs waiting at that moment together (see
+that :meth:`Database.run` runs in a transaction of its own. On SQLite one connection
+on the event loop's thread commits the jobs of one loop round together (see
 :mod:`bot.stores.sqlite_writer`); on PostgreSQL each job runs on a pooled asyncpg
 connection. Callers never see which.
 """
@@ -45,7 +45,7 @@ def normalise_url(url: str) -> str:
 
 
 def sqlite_engine(url: str) -> Any:
-    """A synchronous SQLite engine for a writer thread: WAL, and real transactions.
+    """A synchronous SQLite engine for :class:`SqliteWriter`: WAL, and real transactions.
 
     Python's sqlite3 module opens transactions on its own and cannot do SAVEPOINT;
     with its isolation level off, SQLAlchemy's ``begin`` sends ``BEGIN IMMEDIATE``

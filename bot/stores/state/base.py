@@ -7,6 +7,7 @@ raw chat text. Every backend passes the same contract suite
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from typing import Protocol
@@ -24,6 +25,13 @@ class StateStore(Protocol):
 
     async def set(self, key: str, value: str, ttl: timedelta | None = None) -> None:
         """Store ``value``; with ``ttl`` it disappears after that time."""
+
+    async def set_many(self, items: Sequence[tuple[str, str, timedelta | None]]) -> None:
+        """Store several ``(key, value, ttl)`` at once: all of them or, on failure, none.
+
+        The runtime saves a participant's state and the message's de-duplication mark
+        together, so a crash can never leave one without the other.
+        """
 
     async def add(self, key: str, value: str, ttl: timedelta | None = None) -> bool:
         """Store only if the key is absent; True when stored (atomic)."""

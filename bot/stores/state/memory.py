@@ -6,6 +6,7 @@ For tests, benchmarks and throw-away demos (``PRAATMEE_STATE_STORE=memory``).
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 
@@ -35,14 +36,23 @@ class MemoryStateStore:
     async def get(self, key: str) -> str | None:
         return self._live(key)
 
-    async def set(self, key: str, value: str, ttl: timedelta | None = None) -> None:
+    def _put(self, key: str, value: str, ttl: timedelta | None) -> float | None:
+        """Store in memory; the expiry (Unix seconds) or None."""
         expires = time.time() + ttl.total_seconds() if ttl else None
         self._values[key] = (value, expires)
+        return expires
+
+    async def set(self, key: str, value: str, ttl: timedelta | None = None) -> None:
+        self._put(key, value, ttl)
+
+    async def set_many(self, items: Sequence[tuple[str, str, timedelta | None]]) -> None:
+        for key, value, ttl in items:
+            self._put(key, value, ttl)
 
     async def add(self, key: str, value: str, ttl: timedelta | None = None) -> bool:
         if self._live(key) is not None:
             return False
-        await self.set(key, value, ttl)
+        self._put(key, value, ttl)
         return True
 
     async def delete(self, *keys: str) -> None:

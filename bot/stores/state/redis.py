@@ -7,7 +7,7 @@ participant for ever. Values are JSON strings, never pickle.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
 
@@ -44,6 +44,15 @@ class RedisStateStore:
     async def set(self, key: str, value: str, ttl: timedelta | None = None) -> None:
         try:
             await self._r.set(self._k(key), value, px=_ms(ttl))
+        except RedisError as exc:
+            raise StoreUnavailable(f"redis: {exc}") from exc
+
+    async def set_many(self, items: Sequence[tuple[str, str, timedelta | None]]) -> None:
+        try:
+            async with self._r.pipeline(transaction=True) as pipe:
+                for key, value, ttl in items:
+                    pipe.set(self._k(key), value, px=_ms(ttl))
+                await pipe.execute()
         except RedisError as exc:
             raise StoreUnavailable(f"redis: {exc}") from exc
 

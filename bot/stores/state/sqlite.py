@@ -2,8 +2,8 @@
 
 Reads come from memory (the in-process store); every change is written through to
 the file before the call returns, so a restart loses nothing and a participant
-half-way a dialogue continues at the same step. One thread owns the file and
-commits the changes waiting at that moment together (:mod:`bot.stores.sqlite_writer`).
+half-way a dialogue continues at the same step. The changes of one round of the
+event loop are committed together (:mod:`bot.stores.sqlite_writer`).
 It serves one process: locks are in-process. WAL with ``synchronous=NORMAL`` keeps
 a write cheap while a crash of the process (not of the machine) loses nothing.
 """
@@ -11,6 +11,7 @@ a write cheap while a crash of the process (not of the machine) loses nothing.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -70,9 +71,12 @@ class SqliteStateStore(MemoryStateStore):
         return store
 
     async def set(self, key: str, value: str, ttl: timedelta | None = None) -> None:
-        await super().set(key, value, ttl)
-        expires = self._values[key][1]
+        expires = self._put(key, value, ttl)
         await self._writer.run(lambda conn: conn.exec_driver_sql(_UPSERT, (key, value, expires)))
+
+    async def set_many(self, items: Sequence[tuple[str, str, timedelta | None]]) -> None:
+        rows = [(key, value, self._put(key, value, ttl)) for key, value, ttl in items]
+        await self._writer.run(lambda conn: conn.exec_driver_sql(_UPSERT, rows))
 
     async def add(self, key: str, value: str, ttl: timedelta | None = None) -> bool:
         if not await super().add(key, value, ttl):
