@@ -37,7 +37,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -213,10 +213,18 @@ class Step:
     p50_ms: float
     p99_ms: float
     errors: int  # POSTs not answered 200 (or failed)
+    #: After the step: seconds until the inbox was empty again (every message handled).
+    drain_seconds: float = 0.0
 
     @property
     def accepted_per_second(self) -> float:
         return self.accepted / self.seconds if self.seconds else 0.0
+
+    @property
+    def handled_per_second(self) -> float:
+        """Messages handled through the dialogue per second, the queue's drain included."""
+        total = self.seconds + self.drain_seconds
+        return self.accepted / total if total else 0.0
 
     @property
     def sustained(self) -> bool:
@@ -272,6 +280,23 @@ async def run_step(http: aiohttp.ClientSession, url: str, bodies: list[tuple[byt
                 percentile(latencies, 50) * 1000, percentile(latencies, 99) * 1000, errors)
 
 
+async def inbox_drained(http: aiohttp.ClientSession, url: str, limit: float = 120.0) -> float:
+    """Seconds until /healthz shows an empty inbox (0 for a server without one, the anchor)."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < limit:
+        try:
+            async with http.get(url + "/healthz") as response:
+                if response.status == 404:
+                    return 0.0
+                inbox = (await response.json()).get("inbox") or {}
+        except (aiohttp.ClientError, ValueError):
+            inbox = {}
+        if inbox.get("pending") == 0:
+            return time.perf_counter() - start
+        await asyncio.sleep(0.05)
+    raise RuntimeError(f"the inbox did not empty within {limit:.0f} s")
+
+
 async def ramp(server: str, url: str, shape: str, rates: Sequence[float], step_seconds: float,
                users: int, budget: float) -> Ramp:
     per_post = 1 if shape == "single" else BATCH
@@ -289,9 +314,11 @@ async def ramp(server: str, url: str, shape: str, rates: Sequence[float], step_s
             bodies = build_bodies(count, per_post, users, offset)
             offset += count * per_post
             step = await run_step(http, url + PATH, bodies, per_post, rate, 5.0)
+            step = replace(step, drain_seconds=await inbox_drained(http, url))
             steps.append(step)
             print(f"   {server:20} {shape:8} offered {rate:6.0f}/s accepted "
-                  f"{step.accepted_per_second:7.1f}/s p99 {step.p99_ms:8.1f} ms errors {step.errors}",
+                  f"{step.accepted_per_second:7.1f}/s p99 {step.p99_ms:8.1f} ms errors {step.errors} "
+                  f"handled {step.handled_per_second:7.1f}/s (inbox empty {step.drain_seconds:.1f} s later)",
                   file=sys.stderr, flush=True)
             if not step.sustained:
                 break
@@ -329,8 +356,11 @@ async def run(backends: Sequence[str], quick: bool, work: Path, profile: Path | 
 def report(ramps: list[Ramp]) -> dict[str, Any]:
     anchors = {r.shape: r.best for r in ramps if r.server == "bare aiohttp"}
     print(f"\nsustained = >= {SUSTAINED_SHARE:.0%} accepted and p99 < {SUSTAINED_P99_MS:.0f} ms; "
-          "ratio against the bare signature-checking handler, same shape, same run")
-    head = f"{'server':22} {'shape':8} {'msgs/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>6}"
+          "ratio against the bare signature-checking handler, same shape, same run;\n"
+          "handled/s = messages taken through the dialogue per second, until the inbox was empty "
+          "again (best step); drain s = how long that took after the sustained step")
+    head = (f"{'server':22} {'shape':8} {'msgs/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>6} "
+            f"{'handled/s':>10} {'drain s':>8}")
     print(head)
     print("-" * len(head))
     rows = []
@@ -341,10 +371,14 @@ def report(ramps: list[Ramp]) -> dict[str, Any]:
         ratio = rate / anchor.accepted_per_second if anchor and best else 0.0
         p50 = best.p50_ms if best else float("nan")
         p99 = best.p99_ms if best else float("nan")
-        print(f"{r.server:22} {r.shape:8} {rate:8.0f} {p50:8.1f} {p99:8.1f} {ratio:6.2f}")
+        handled = max((s.handled_per_second for s in r.steps), default=0.0)
+        drain = best.drain_seconds if best else float("nan")
+        print(f"{r.server:22} {r.shape:8} {rate:8.0f} {p50:8.1f} {p99:8.1f} {ratio:6.2f} {handled:10.0f} {drain:8.1f}")
         rows.append({"server": r.server, "shape": r.shape, "sustained_per_second": round(rate, 1),
                      "p50_ms": round(p50, 1), "p99_ms": round(p99, 1), "ratio": round(ratio, 3),
+                     "handled_per_second": round(handled, 1),
                      "steps": [{**asdict(s), "accepted_per_second": round(s.accepted_per_second, 1),
+                                "handled_per_second": round(s.handled_per_second, 1),
                                 "sustained": s.sustained} for s in r.steps]})
     goals = {f"{row['server']} {row['shape']}": row["ratio"] >= TARGET_RATIO
              for row in rows if row["server"] != "bare aiohttp"}

@@ -28,8 +28,9 @@ from bot.dialogue.catalog import Catalog
 from bot.errors import ConfigError, StoreUnavailable
 from bot.groups import GroupDesk, GroupStore
 from bot.keys import load_pseudonymiser, load_sealer
+from bot.intake import Intake
 from bot.runtime import Runtime, RuntimeStores
-from bot.stores.sql import AddressBook, Database, InsightStore, Outbox
+from bot.stores.sql import AddressBook, Database, Inbox, InsightStore, Outbox
 from bot.stores.state import MemoryStateStore, RedisStateStore, SqliteStateStore, StateStore
 from bot.understanding import Understanding
 from moderation.anonymiser import Anonymiser
@@ -57,6 +58,8 @@ class Service:
         self.insights: InsightStore | None = None
         self.outbox: Outbox | None = None
         self.runtime: Runtime | None = None
+        self.inbox: Inbox | None = None
+        self.intake: Intake | None = None
         self.worker: OutboxWorker | None = None
         self.groups: GroupDesk | None = None
         self.channels: dict[str, Channel] = {}
@@ -97,11 +100,12 @@ class Service:
             GroupStore(self.db), self.state, self.insights, self.outbox, AddressBook(self.db), sealer,
             rates=rates, bot_username=s.telegram_bot_username, wake=self.worker.wake, clock=self.clock,
         )
+        pseudonymiser = load_pseudonymiser(s)
         self.runtime = Runtime(
             ctx=EngineContext(self.catalog, s.municipalities, command_confidence=s.command_confidence),
             stores=RuntimeStores(self.state, self.insights, AddressBook(self.db), self.outbox),
             worker=self.worker,
-            pseudonymiser=load_pseudonymiser(s),
+            pseudonymiser=pseudonymiser,
             sealer=sealer,
             anonymiser=Anonymiser(),
             screener=Screener(),
@@ -111,6 +115,10 @@ class Service:
             groups=self.groups,
         )
         self._stack.push_async_callback(self.runtime.aclose)
+        self.inbox = Inbox(self.db)
+        self.intake = Intake(self.inbox, self.runtime, pseudonymiser, sealer, clock=self.clock)
+        intake_task = asyncio.create_task(self.intake.run(), name="inbox")
+        self._stack.push_async_callback(self._stop_task, intake_task)
         for channel in self._make_channels():
             await channel.initialize()
             self._stack.push_async_callback(channel.shutdown)
@@ -197,7 +205,8 @@ class Service:
     def _make_channels(self) -> list[Channel]:
         assert self.runtime is not None and self.state is not None
         channels: list[Channel] = [WebChatChannel(self.runtime, self.state, clock=self.clock)]
-        channels += _platform_channels(self.settings, self.runtime)
+        assert self.intake is not None
+        channels += _platform_channels(self.settings, self.runtime, self.intake)
         return channels
 
     # --- web ---------------------------------------------------------------------------------
@@ -245,6 +254,7 @@ class Service:
             "nlu": nlu,
             "dialogues": sorted(self.catalog.dialogues) if self.catalog else [],
             "outbox_pending": await self.outbox.pending() if self.outbox and ok else None,
+            "inbox": await self.inbox.counts() if self.inbox and ok else None,
         }
         return ok, details
 
@@ -259,7 +269,9 @@ def _kind(store: object) -> str:
     return str(getattr(store, "name", type(store).__name__))
 
 
-def _platform_channels(settings: Settings, runtime: Runtime) -> list[Channel]:
+def _platform_channels(settings: Settings, runtime: Runtime, intake: Intake) -> list[Channel]:
+    """Telegram hands messages to the runtime directly; WhatsApp's webhook goes through the
+    inbox (answered as soon as its messages are safe, handled right after)."""
     channels: list[Channel] = []
     if settings.telegram_token is not None:
         from bot.channels.telegram import TelegramChannel, TelegramSettings
@@ -281,7 +293,7 @@ def _platform_channels(settings: Settings, runtime: Runtime) -> list[Channel]:
     if whatsapp is not None:
         from bot.channels.whatsapp import WhatsAppChannel
 
-        channels.append(WhatsAppChannel(whatsapp, runtime))
+        channels.append(WhatsAppChannel(whatsapp, intake))
     return channels
 
 

@@ -71,12 +71,22 @@ class Stack:
     meta: MetaWebhookSender
 
     async def settle(self) -> None:
-        """Wait until every due reply was handed to the stand-in and its row settled.
+        """Wait until every accepted message was handled, and every due reply was handed to
+        the stand-in and its row settled.
 
-        Replies go out in a background task, or through the worker's own loop when
-        it claimed them first; both are waited for.
+        Messages are handled by the inbox's loop (or here, whoever claims them first);
+        replies go out in a background task, or through the worker's own loop when it
+        claimed them first; all are waited for.
         """
         assert self.service.runtime is not None and self.service.worker is not None
+        assert self.service.intake is not None and self.service.inbox is not None
+        for _ in range(1000):
+            await self.service.intake.drain()
+            if not (await self.service.inbox.counts())["pending"]:
+                break
+            await asyncio.sleep(0.005)
+        else:
+            raise AssertionError("the inbox did not empty")
         for _ in range(1000):
             await self.service.runtime.aclose()
             rows = await self.rows(outbox)

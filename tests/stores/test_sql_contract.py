@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, select, text
@@ -26,16 +23,6 @@ from bot.stores.sql.tables import metadata
 
 T0 = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/insights.sqlite"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    database = await Database.open(url)
-    yield database
-    await database.close()
 
 
 def _answer(key: str, pseudonym: str = "p1", municipality: str = "velsen", **kw: object) -> AnswerRecord:

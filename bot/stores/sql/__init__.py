@@ -2,6 +2,7 @@
 
 from bot.stores.sql.addresses import AddressBook
 from bot.stores.sql.database import Database, normalise_url
+from bot.stores.sql.inbox import Inbox, InboxItem, InboxRow
 from bot.stores.sql.insights import AnswerRecord, InsightStore, Participant, iso_week
 from bot.stores.sql.outbox import BULK, CONVERSATIONAL, Outbox, OutboxItem, OutboxRow
 
@@ -11,6 +12,9 @@ __all__ = [
     "AddressBook",
     "AnswerRecord",
     "Database",
+    "Inbox",
+    "InboxItem",
+    "InboxRow",
     "InsightStore",
     "Outbox",
     "OutboxItem",

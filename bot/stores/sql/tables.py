@@ -280,5 +280,26 @@ feedback_recipients = Table(
     Column("queued_at", UtcDateTime, nullable=False),
 )
 
+# --- the inbox (revision 0004) -------------------------------------------------------------
+# Platform messages accepted from a webhook and not handled yet: each sealed whole (it holds
+# raw text and the sender's id, so never readable at rest) and deleted once handled.
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    #: sha256 of channel + platform message id: a redelivered webhook adds nothing.
+    Column("idempotency_key", String(64), nullable=False, unique=True),
+    Column("pseudonym", String(PSEUDONYM), nullable=False, index=True),
+    Column("channel", String(16), nullable=False),
+    Column("sealed", Text, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    #: Not before this time (a lease while being handled, a back-off after a failure).
+    Column("not_before", UtcDateTime, nullable=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    #: pending, or dead after too many failures (kept for an operator, never handled again).
+    Column("status", String(8), nullable=False, default="pending"),
+    Column("last_error", String(200), nullable=True),
+)
+
 # Peer groups, coaches and flash polls (revision 0003) live in their own module.
 from bot.stores.sql import tables_groups as tables_groups  # noqa: E402,F401

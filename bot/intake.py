@@ -1,0 +1,168 @@
+"""Platform webhooks are answered once their messages are safe; handling follows beside them.
+
+Meta redelivers a webhook that was not answered with 200 in time, for up to seven days,
+and wants its answer fast. So a platform channel hands its messages to :class:`Intake`:
+``accept`` seals each message whole (it holds raw text and the sender's id: never
+readable at rest) into the inbox and returns; the webhook answers 200. ``run`` takes
+them out again, oldest first, hands each to the runtime (which de-duplicates, anonymises
+and stores what is kept) and deletes it. One person's messages are handled in order,
+different people's side by side. A message whose handling fails is tried again later
+with a growing pause; after many failures it stays in the inbox as dead for an operator,
+and is never silently dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.channels.base import DeliveryStatus, InboundSink
+from bot.messages import InboundKind, InboundMessage, OutboundMessage
+from bot.stores.sql.inbox import Inbox, InboxItem, InboxRow
+from moderation.pseudonyms import Pseudonymiser
+from moderation.sealing import AddressSealer
+
+__all__ = ["Intake", "decode_inbound", "encode_inbound"]
+
+log = logging.getLogger(__name__)
+
+#: How long a claimed message is this process's before another may take it.
+LEASE = timedelta(seconds=60)
+#: Messages taken out in one go, and people handled at the same time: few, because the
+#: webhook's answers share the event loop with this work and must stay fast (Meta
+#: redelivers what is not answered in time); a burst waits in the inbox instead.
+BATCH = 64
+PEOPLE_AT_ONCE = 8
+#: After this many failed attempts a message is kept as dead (about a day of retries).
+MAX_ATTEMPTS = 30
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def encode_inbound(message: InboundMessage) -> str:
+    data: dict[str, Any] = {
+        "channel": message.channel, "user": message.channel_user_id, "id": message.message_id,
+        "at": message.received_at.isoformat(), "kind": str(message.kind), "text": message.text,
+        "choices": list(message.choice_ids), "start": message.start_payload,
+        "address": message.address, "lang": message.language_hint, "reply_to": message.reply_to,
+    }
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_inbound(raw: str) -> InboundMessage:
+    data = json.loads(raw)
+    return InboundMessage(
+        channel=data["channel"], channel_user_id=data["user"], message_id=data["id"],
+        received_at=datetime.fromisoformat(data["at"]), kind=InboundKind(data["kind"]),
+        text=data["text"], choice_ids=tuple(data["choices"]), start_payload=data["start"],
+        address=data["address"], language_hint=data["lang"], reply_to=data["reply_to"],
+    )
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(3600, 2 ** min(attempts, 12)))
+
+
+class Intake:
+    """The :class:`InboundSink` for platform channels, and the loop that empties the inbox."""
+
+    def __init__(
+        self,
+        inbox: Inbox,
+        runtime: InboundSink,
+        pseudonymiser: Pseudonymiser,
+        sealer: AddressSealer,
+        *,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self._inbox = inbox
+        self._runtime = runtime
+        self._pseudo = pseudonymiser
+        self._sealer = sealer
+        self._clock = clock
+        self._wake = asyncio.Event()
+        self.handled = 0
+
+    # --- the sink contract -------------------------------------------------------------------
+
+    async def accept(self, message: InboundMessage) -> Sequence[OutboundMessage]:
+        """Durably in the inbox when this returns (replies follow through the outbox)."""
+        key = hashlib.sha256(f"{message.channel}\x00{message.message_id}".encode()).hexdigest()
+        item = InboxItem(
+            idempotency_key=key,
+            pseudonym=self._pseudo.pseudonym(message.channel, message.channel_user_id),
+            channel=message.channel,
+            sealed=self._sealer.seal(encode_inbound(message)),
+        )
+        await self._inbox.put([item], self._clock())
+        self._wake.set()
+        return []
+
+    async def status(self, update: DeliveryStatus) -> None:
+        await self._runtime.status(update)
+
+    # --- emptying the inbox ------------------------------------------------------------------
+
+    async def run(self, idle: float = 1.0) -> None:
+        """Hand messages to the runtime until cancelled; wakes on new ones, else every ``idle`` s."""
+        while True:
+            try:
+                handled = await self.drain_once()
+            except Exception as exc:  # the store may be away for a moment: keep going
+                log.error("inbox: %s", type(exc).__name__)
+                handled = 0
+            if not handled:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), idle)
+
+    async def drain_once(self) -> int:
+        """Claim and handle one batch; how many messages were taken out."""
+        rows = await self._inbox.claim(self._clock(), BATCH, LEASE)
+        if not rows:
+            return 0
+        people: dict[str, list[InboxRow]] = {}
+        for row in rows:
+            people.setdefault(row.pseudonym, []).append(row)
+        limit = asyncio.Semaphore(PEOPLE_AT_ONCE)
+
+        async def one_person(mine: list[InboxRow]) -> list[int]:
+            async with limit:
+                return await self._handle_in_order(mine)
+
+        done = await asyncio.gather(*(one_person(mine) for mine in people.values()))
+        await self._inbox.done([i for ids in done for i in ids])
+        return len(rows)
+
+    async def drain(self) -> int:
+        """Handle everything due (tests and one-shot commands)."""
+        total = 0
+        while n := await self.drain_once():
+            total += n
+        return total
+
+    async def _handle_in_order(self, rows: list[InboxRow]) -> list[int]:
+        handled: list[int] = []
+        for row in rows:
+            try:
+                await self._runtime.accept(decode_inbound(self._sealer.open(row.sealed)))
+            except Exception as exc:
+                # Only the type: a store error may echo the raw text it failed to write.
+                dead = row.attempts >= MAX_ATTEMPTS
+                log.error("inbox message %d not handled (attempt %d, %s)%s", row.id, row.attempts,
+                          type(exc).__name__, "; kept as dead" if dead else "; retried later")
+                await self._inbox.postpone(row, self._clock() + _backoff(row.attempts), type(exc).__name__,
+                                           dead=dead)
+                # The rest of this person's messages wait for this one (the claim sees to that).
+                return handled
+            handled.append(row.id)
+            self.handled += 1
+        return handled

@@ -1,0 +1,113 @@
+"""The inbox: platform messages accepted from a webhook, until the runtime has handled them.
+
+A webhook is answered once its messages are here (durable), so the platform never has
+to redeliver; handling follows right after, beside the webhook. Rows are idempotent by
+key (channel + platform message id). One person's messages are handled in the order
+they came: a row is not claimed while an older row of the same pseudonym waits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, Table, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy.orm import aliased
+
+from bot.stores.sql._dialect import insert_ignore
+from bot.stores.sql.database import Database
+from bot.stores.sql.tables import inbox
+
+__all__ = ["Inbox", "InboxItem", "InboxRow"]
+
+
+@dataclass(frozen=True, slots=True)
+class InboxItem:
+    idempotency_key: str
+    pseudonym: str
+    channel: str
+    sealed: str  # the whole message, sealed
+
+
+@dataclass(frozen=True, slots=True)
+class InboxRow:
+    id: int
+    pseudonym: str
+    sealed: str
+    attempts: int
+
+
+_older = aliased(inbox)
+_DELETE = delete(inbox).where(inbox.c.id.in_(bindparam("ids", expanding=True)))
+
+
+class Inbox:
+    __slots__ = ("_db",)
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    @staticmethod
+    def table() -> Table:
+        return inbox
+
+    async def put(self, items: Sequence[InboxItem], at: datetime) -> int:
+        """Keep messages until handled; how many were new (known keys are skipped)."""
+        if not items:
+            return 0
+        rows = [
+            {"idempotency_key": i.idempotency_key, "pseudonym": i.pseudonym, "channel": i.channel,
+             "sealed": i.sealed, "received_at": at, "not_before": None, "attempts": 0,
+             "status": "pending", "last_error": None}
+            for i in items
+        ]
+        stmt = insert_ignore(self._db.dialect, inbox).returning(inbox.c.id)
+        return await self._db.run(lambda conn: len(conn.execute(stmt, rows).all()))
+
+    async def claim(self, now: datetime, limit: int, lease: timedelta) -> list[InboxRow]:
+        """Take up to ``limit`` rows, oldest first, that are due and have no older row waiting."""
+        due = or_(inbox.c.not_before.is_(None), inbox.c.not_before <= now)
+        waiting_before = exists().where(
+            _older.c.pseudonym == inbox.c.pseudonym, _older.c.id < inbox.c.id, _older.c.status == "pending",
+        )
+        pick = (
+            select(inbox.c.id)
+            .where(inbox.c.status == "pending", due, ~waiting_before)
+            .order_by(inbox.c.id)
+            .limit(limit)
+        )
+        if self._db.dialect == "postgresql":
+            pick = pick.with_for_update(skip_locked=True)
+        stmt = (
+            update(inbox)
+            .where(inbox.c.id.in_(pick.scalar_subquery()))
+            .values(not_before=now + lease, attempts=inbox.c.attempts + 1)
+            .returning(inbox.c.id, inbox.c.pseudonym, inbox.c.sealed, inbox.c.attempts)
+        )
+        rows = await self._db.run(lambda conn: conn.execute(stmt).all())
+        return sorted((InboxRow(*r) for r in rows), key=lambda r: r.id)
+
+    async def done(self, ids: Sequence[int]) -> None:
+        """Handled: forget them."""
+        if ids:
+            await self._db.run(lambda conn: conn.execute(_DELETE, {"ids": list(ids)}))
+
+    async def postpone(self, row: InboxRow, until: datetime, error: str, *, dead: bool = False) -> None:
+        """Handling failed: try again from ``until`` (or never, when ``dead``)."""
+        stmt = (
+            update(inbox)
+            .where(inbox.c.id == row.id)
+            .values(not_before=until, last_error=error[:200], status="dead" if dead else "pending")
+        )
+        await self._db.run(lambda conn: conn.execute(stmt))
+
+    async def counts(self) -> dict[str, int]:
+        """Rows per status (pending, dead), for /healthz and the benchmark."""
+
+        def work(conn: Connection) -> dict[str, int]:
+            stmt = select(inbox.c.status, func.count()).group_by(inbox.c.status)
+            return {"pending": 0, "dead": 0} | {str(s): int(n) for s, n in conn.execute(stmt).all()}
+
+        return await self._db.run(work)
+

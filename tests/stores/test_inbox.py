@@ -1,0 +1,111 @@
+"""The inbox keeps what a webhook accepted until it is handled: in order per person, never lost."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from bot.channels.base import DeliveryStatus
+from bot.intake import Intake, decode_inbound, encode_inbound
+from bot.messages import InboundKind, InboundMessage, OutboundMessage
+from bot.stores.sql import Database, Inbox, InboxItem
+from moderation.pseudonyms import Pseudonymiser
+from moderation.sealing import AddressSealer
+from tests.support.tables import rows
+
+T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+LEASE = timedelta(seconds=60)
+
+
+def _item(key: str, person: str) -> InboxItem:
+    return InboxItem(idempotency_key=key, pseudonym=person, channel="whatsapp", sealed=f"sealed-{key}")
+
+
+async def test_put_is_idempotent_and_claims_go_oldest_first_one_per_person(db: Database) -> None:
+    inbox = Inbox(db)
+    assert await inbox.put([_item("a1", "anne"), _item("b1", "bo"), _item("a2", "anne")], T0) == 3
+    assert await inbox.put([_item("a1", "anne")], T0) == 0  # Meta redelivered the webhook
+    first = await inbox.claim(T0, 10, LEASE)
+    assert [r.sealed for r in first] == ["sealed-a1", "sealed-b1"]  # anne's second waits for her first
+    assert await inbox.claim(T0, 10, LEASE) == []  # leased, and a2 still behind a1
+    await inbox.done([r.id for r in first])
+    assert [r.sealed for r in await inbox.claim(T0, 10, LEASE)] == ["sealed-a2"]
+
+
+async def test_a_lease_that_ran_out_is_claimed_again_and_postponed_rows_wait(db: Database) -> None:
+    inbox = Inbox(db)
+    await inbox.put([_item("a1", "anne"), _item("a2", "anne")], T0)
+    (row,) = await inbox.claim(T0, 10, LEASE)
+    # The process died while handling it: after the lease another claim gets it back.
+    (again,) = await inbox.claim(T0 + LEASE + timedelta(seconds=1), 10, LEASE)
+    assert (again.id, again.attempts) == (row.id, 2)
+    later = T0 + timedelta(minutes=5)
+    await inbox.postpone(again, later, "StoreUnavailable")
+    assert await inbox.claim(later - timedelta(seconds=1), 10, LEASE) == []  # a2 waits behind a1 too
+    assert [r.sealed for r in await inbox.claim(later, 10, LEASE)] == ["sealed-a1"]
+    await inbox.postpone(again, later, "StoreUnavailable", dead=True)
+    assert await inbox.counts() == {"pending": 1, "dead": 1}
+    assert [r.sealed for r in await inbox.claim(later, 10, LEASE)] == ["sealed-a2"]  # a dead row blocks nobody
+
+
+class FlakyRuntime:
+    """Fails the first ``fail`` messages, then accepts; records what it handled, in order."""
+
+    def __init__(self, fail: int = 0) -> None:
+        self.fail = fail
+        self.handled: list[InboundMessage] = []
+
+    async def accept(self, message: InboundMessage) -> Sequence[OutboundMessage]:
+        if self.fail:
+            self.fail -= 1
+            raise ConnectionError(f"store away while writing {message.text!r}")
+        self.handled.append(message)
+        return []
+
+    async def status(self, update: DeliveryStatus) -> None:
+        return None
+
+
+def _message(user: str, n: int, text: str) -> InboundMessage:
+    return InboundMessage(channel="whatsapp", channel_user_id=user, message_id=f"wamid.{user}.{n}",
+                          received_at=T0, kind=InboundKind.TEXT, text=text, address="31612345678")
+
+
+def _intake(db: Database, runtime: FlakyRuntime, now: list[datetime]) -> Intake:
+    return Intake(Inbox(db), runtime, Pseudonymiser(b"k" * 32), AddressSealer([base64.urlsafe_b64encode(b"s" * 32)]),
+                  clock=lambda: now[0])
+
+
+def test_a_message_survives_its_encoding_whole() -> None:
+    message = InboundMessage(channel="whatsapp", channel_user_id="NL.123", message_id="wamid.X", received_at=T0,
+                             kind=InboundKind.CHOICE, choice_ids=("3.yes",), address="31612345678",
+                             language_hint="nl", reply_to="wamid.Y", start_payload=None, text=None)
+    assert decode_inbound(encode_inbound(message)) == message
+
+
+async def test_handling_that_fails_is_retried_in_order_and_nothing_raw_is_at_rest(db: Database) -> None:
+    runtime = FlakyRuntime(fail=1)
+    now = [T0]
+    intake = _intake(db, runtime, now)
+    for n, text in enumerate(["hoi", "bel me 06-12345678", "klaar"]):
+        await intake.accept(_message("NL.1349120865530274", n, text))
+    await intake.accept(_message("NL.9988776655443322", 0, "hallo"))
+    stored = str(await rows(db, Inbox.table()))
+    for raw in ("06-12345678", "NL.1349120865530274", "31612345678", "hallo"):
+        assert raw not in stored, raw
+    await intake.drain()
+    # Anne's first message failed: bo went ahead, anne's others wait behind her first.
+    assert [m.text for m in runtime.handled] == ["hallo"]
+    now[0] = T0 + timedelta(minutes=1)
+    await intake.drain()
+    assert [m.text for m in runtime.handled] == ["hallo", "hoi", "bel me 06-12345678", "klaar"]
+    assert await Inbox(db).counts() == {"pending": 0, "dead": 0}
+
+
+async def test_a_restarted_process_handles_what_the_old_one_accepted(db: Database) -> None:
+    now = [T0]
+    await _intake(db, FlakyRuntime(), now).accept(_message("anne", 0, "hoi"))
+    runtime = FlakyRuntime()
+    assert await _intake(db, runtime, now).drain() == 1
+    assert [m.text for m in runtime.handled] == ["hoi"]
