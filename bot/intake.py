@@ -53,6 +53,7 @@ def encode_inbound(message: InboundMessage) -> str:
         "at": message.received_at.isoformat(), "kind": str(message.kind), "text": message.text,
         "choices": list(message.choice_ids), "start": message.start_payload,
         "address": message.address, "lang": message.language_hint, "reply_to": message.reply_to,
+        "municipality": message.municipality,
     }
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
@@ -64,6 +65,7 @@ def decode_inbound(raw: str) -> InboundMessage:
         received_at=datetime.fromisoformat(data["at"]), kind=InboundKind(data["kind"]),
         text=data["text"], choice_ids=tuple(data["choices"]), start_payload=data["start"],
         address=data["address"], language_hint=data["lang"], reply_to=data["reply_to"],
+        municipality=data.get("municipality"),
     )
 
 

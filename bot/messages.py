@@ -94,6 +94,9 @@ class InboundMessage:
     language_hint: str | None = None
     #: Platform id of the bot message a button belonged to, if known.
     reply_to: str | None = None
+    #: The municipality the platform address itself belongs to (a municipality's own
+    #: WhatsApp number), so a newcomer is not asked where they live.
+    municipality: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,8 @@ def run_service(main: Coroutine[Any, Any, T]) -> T:
 
 
 def settle_heap() -> None:
-    """Once a long-running service is open: exempt what it loaded from garbage collection.
+    """Once a long-running service is open: exempt what it loaded from garbage collection,
+    and collect the young objects of each request in larger, rarer rounds.
 
     The NLU and crisis models and the dialogues live as long as the process; without
     this, every full collection walks those millions of objects again (pauses of a
@@ -40,3 +41,6 @@ def settle_heap() -> None:
     """
     gc.collect()
     gc.freeze()
+    # Each web request allocates thousands of short-lived objects; collecting the youngest
+    # generation every 700 allocations (the default) cost about a tenth of the throughput.
+    gc.set_threshold(50_000, 20, 100)

@@ -242,6 +242,7 @@ class Runtime:
             redacted=redacted,
             choice_ids=message.choice_ids,
             start_payload=message.start_payload,
+            municipality=message.municipality,
             intent=nlu.intent,
             confidence=nlu.confidence,
             lang=nlu.lang,

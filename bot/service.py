@@ -27,8 +27,8 @@ from bot.delivery.worker import OutboxWorker
 from bot.dialogue.catalog import Catalog
 from bot.errors import ConfigError, StoreUnavailable
 from bot.groups import GroupDesk, GroupStore
-from bot.keys import load_pseudonymiser, load_sealer
 from bot.intake import Intake
+from bot.keys import load_pseudonymiser, load_sealer
 from bot.runtime import Runtime, RuntimeStores
 from bot.stores.sql import AddressBook, Database, Inbox, InsightStore, Outbox
 from bot.stores.state import MemoryStateStore, RedisStateStore, SqliteStateStore, StateStore

@@ -79,6 +79,8 @@ def step(ctx: EngineContext, state: ConversationState, event: Event) -> Turn:
     """Decide what one inbound event does to a conversation."""
     t = _Turn(ctx, state.evolve(turn=state.turn + 1))
     _follow_language(t, event)
+    if t.state.municipality is None and event.municipality in ctx.municipalities:
+        _enrol(t, event.municipality)  # they wrote to their municipality's own number
     if event.kind is InboundKind.BLOCKED:
         t.effects.append(SetSubscription(False))
         t.set(stopped=True, dialogue_id=None, step_id=None, awaiting=None)

@@ -39,6 +39,8 @@ class Event:
     redacted: str | None = None
     choice_ids: tuple[str, ...] = ()
     start_payload: str | None = None
+    #: The municipality the channel address belongs to (InboundMessage.municipality).
+    municipality: str | None = None
     intent: str | None = None
     confidence: float = 0.0
     #: Detected language of the text, or None / "unknown".

@@ -294,9 +294,10 @@ async def test_participant_finishes_a_shipped_dialogue_on_whatsapp(
     async with praatmee(backend, tmp_path, request, monkeypatch) as stack:
         p = Participant(stack, anne)
         await p.say("hoi")
-        await p.pick("velsen")
+        # Written to Velsen's own number: no question where Anne lives, the themes at once.
         menu = p.last_interactive()
         assert menu["interactive"]["type"] == "list"
+        assert (await stack.rows(participants))[0]["municipality"] == "velsen"
         await p.pick(dialogue.id)
         answered = await walk_dialogue(p, dialogue, OPEN)
 
@@ -334,8 +335,7 @@ async def _enrolled(stack: Stack, name: str, n: int = 0) -> Participant:
     user = wp.WaUser(bsuid=f"NL.{hashlib.sha256(name.encode()).hexdigest()[:16]}",
                      wa_id=f"316{n:08d}", name=name)
     p = Participant(stack, user)
-    await p.say("hoi")
-    await p.pick("velsen")
+    await p.say("hoi")  # to Velsen's number: enrolled in Velsen at once
     return p
 
 

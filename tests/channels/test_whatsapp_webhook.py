@@ -122,6 +122,8 @@ async def test_batch_of_entries_changes_messages_and_statuses_all_handled(
     assert [m.text for m in wa.sink.accepted] == ["een", "twee", "drie"]
     assert [m.address for m in wa.sink.accepted] == [
         f"{UTRECHT}:{ANNE.bsuid}", f"{UTRECHT}:{ANNE.bsuid}", f"{ZEIST}:{BO.bsuid}"]
+    # Each number belongs to one municipality: the message says which, so nobody is asked.
+    assert [m.municipality for m in wa.sink.accepted] == ["0344", "0344", "0355"]
     assert [s.state for s in wa.sink.statuses] == [DeliveryState.DELIVERED, DeliveryState.READ]
 
 

@@ -58,10 +58,11 @@ class ParsedWebhook:
     error_codes: tuple[int, ...]
 
 
-def parse_webhook(data: object, serves: Callable[[str], bool]) -> ParsedWebhook:
+def parse_webhook(data: object, municipality_of: Callable[[str], str | None]) -> ParsedWebhook:
     """Read a decoded webhook body; raise :class:`PayloadError` on a wrong shape.
 
-    ``serves`` tells whether a ``phone_number_id`` belongs to this service.
+    ``municipality_of`` gives the municipality of a ``phone_number_id`` this service
+    serves, None for any other number.
     """
     body = _mapping(data, "body")
     if body.get("object") != "whatsapp_business_account":
@@ -90,11 +91,12 @@ def parse_webhook(data: object, serves: Callable[[str], bool]) -> ParsedWebhook:
                     error_codes.append(code)
             if not raw_messages and not raw_statuses:
                 ignored += 1
-            if not serves(number):
+            municipality = municipality_of(number)
+            if municipality is None:
                 unknown.add(number)
                 continue
             for raw in raw_messages:
-                message = _message(_mapping(raw, "message"), number, contacts)
+                message = _message(_mapping(raw, "message"), number, contacts, municipality)
                 if message is None:
                     ignored += 1
                 else:
@@ -111,7 +113,7 @@ def parse_webhook(data: object, serves: Callable[[str], bool]) -> ParsedWebhook:
 
 
 def _message(
-    raw: Mapping[str, Any], number: str, contacts: list[Mapping[str, Any]]
+    raw: Mapping[str, Any], number: str, contacts: list[Mapping[str, Any]], municipality: str
 ) -> InboundMessage | None:
     wamid = _str(raw.get("id"))
     kind_name = _str(raw.get("type"))
@@ -158,6 +160,7 @@ def _message(
         choice_ids=choice_ids,
         address=str(Address(number, user)),
         reply_to=reply_to,
+        municipality=municipality,
     )
 
 

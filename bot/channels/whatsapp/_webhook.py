@@ -81,7 +81,7 @@ class WebhookHandler:
         if not signature_matches(self._settings.app_secret, body, header):
             return web.Response(status=403, text="signature mismatch")
         try:
-            parsed = parse_webhook(json.loads(body), self._serves)
+            parsed = parse_webhook(json.loads(body), self._municipality_of)
         except ValueError as exc:  # JSONDecodeError and PayloadError
             reason = "malformed JSON" if not isinstance(exc, PayloadError) else str(exc)
             _log.warning("whatsapp webhook refused: %s", reason)
@@ -114,8 +114,9 @@ class WebhookHandler:
         for message in messages:
             await self._sink.accept(message)
 
-    def _serves(self, phone_number_id: str) -> bool:
-        return self._settings.number(phone_number_id) is not None
+    def _municipality_of(self, phone_number_id: str) -> str | None:
+        number = self._settings.number(phone_number_id)
+        return None if number is None else number.municipality
 
 
 async def _read_body(request: web.Request) -> bytes | None:
