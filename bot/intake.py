@@ -34,11 +34,11 @@ log = logging.getLogger(__name__)
 
 #: How long a claimed message is this process's before another may take it.
 LEASE = timedelta(seconds=60)
-#: Messages taken out in one go, and people handled at the same time: few, because the
-#: webhook's answers share the event loop with this work and must stay fast (Meta
-#: redelivers what is not answered in time); a burst waits in the inbox instead.
+#: Messages taken out in one go (one per person), and how many are handled at the same
+#: time: few, because the webhook's answers share the event loop with this work and must
+#: stay fast (Meta redelivers what is not answered in time); a burst waits in the inbox.
 BATCH = 64
-PEOPLE_AT_ONCE = 8
+AT_ONCE = 8
 #: After this many failed attempts a message is kept as dead (about a day of retries).
 MAX_ATTEMPTS = 30
 
@@ -127,21 +127,22 @@ class Intake:
                     await asyncio.wait_for(self._wake.wait(), idle)
 
     async def drain_once(self) -> int:
-        """Claim and handle one batch; how many messages were taken out."""
+        """Claim and handle one batch; how many messages were taken out.
+
+        The claim holds at most one message per person (a newer one waits until the older
+        is handled), so the batch's messages can all be handled side by side.
+        """
         rows = await self._inbox.claim(self._clock(), BATCH, LEASE)
         if not rows:
             return 0
-        people: dict[str, list[InboxRow]] = {}
-        for row in rows:
-            people.setdefault(row.pseudonym, []).append(row)
-        limit = asyncio.Semaphore(PEOPLE_AT_ONCE)
+        limit = asyncio.Semaphore(AT_ONCE)
 
-        async def one_person(mine: list[InboxRow]) -> list[int]:
+        async def one(row: InboxRow) -> bool:
             async with limit:
-                return await self._handle_in_order(mine)
+                return await self._handle(row)
 
-        done = await asyncio.gather(*(one_person(mine) for mine in people.values()))
-        await self._inbox.done([i for ids in done for i in ids])
+        handled = await asyncio.gather(*(one(row) for row in rows))
+        await self._inbox.done([row.id for row, ok in zip(rows, handled, strict=True) if ok])
         return len(rows)
 
     async def drain(self) -> int:
@@ -151,20 +152,17 @@ class Intake:
             total += n
         return total
 
-    async def _handle_in_order(self, rows: list[InboxRow]) -> list[int]:
-        handled: list[int] = []
-        for row in rows:
-            try:
-                await self._runtime.accept(decode_inbound(self._sealer.open(row.sealed)))
-            except Exception as exc:
-                # Only the type: a store error may echo the raw text it failed to write.
-                dead = row.attempts >= MAX_ATTEMPTS
-                log.error("inbox message %d not handled (attempt %d, %s)%s", row.id, row.attempts,
-                          type(exc).__name__, "; kept as dead" if dead else "; retried later")
-                await self._inbox.postpone(row, self._clock() + _backoff(row.attempts), type(exc).__name__,
-                                           dead=dead)
-                # The rest of this person's messages wait for this one (the claim sees to that).
-                return handled
-            handled.append(row.id)
-            self.handled += 1
-        return handled
+    async def _handle(self, row: InboxRow) -> bool:
+        """Hand one message to the runtime; False (and a later retry) when that failed."""
+        try:
+            await self._runtime.accept(decode_inbound(self._sealer.open(row.sealed)))
+        except Exception as exc:
+            # Only the type: a store error may echo the raw text it failed to write.
+            dead = row.attempts >= MAX_ATTEMPTS
+            log.error("inbox message %d not handled (attempt %d, %s)%s", row.id, row.attempts,
+                      type(exc).__name__, "; kept as dead" if dead else "; retried later")
+            await self._inbox.postpone(row, self._clock() + _backoff(row.attempts), type(exc).__name__,
+                                       dead=dead)
+            return False
+        self.handled += 1
+        return True
