@@ -8,7 +8,7 @@ point to one language. A word may sit in two sets (then it counts for both).
 
 from __future__ import annotations
 
-__all__ = ["ARABIZI", "LEXICON", "OTHER", "UNIVERSAL"]
+__all__ = ["ARABIZI", "LEXICON", "OTHER", "SAME_IN_NL_AND_EN", "UNIVERSAL"]
 
 #: Tokens every language here uses in chat: they carry no language (langid guidelines).
 UNIVERSAL: frozenset[str] = frozenset(
@@ -19,6 +19,11 @@ UNIVERSAL: frozenset[str] = frozenset(
     mashallah hamdullah alhamdulillah bismillah habibi yalla sorry sry top nice cool super
     """.split()
 )
+
+#: Words written the same in Dutch and English and sent alone as a command: on their own
+#: a fluent reader cannot name the language ("stop" from a Dutch participant is Dutch).
+#: Inside a sentence they count as usual ("stop alsjeblieft" nl, "please stop" en).
+SAME_IN_NL_AND_EN: frozenset[str] = frozenset("stop help start privacy info menu".split())
 
 #: Words of languages the bot does not speak; a sentence carried by them is "unknown".
 OTHER: frozenset[str] = frozenset(

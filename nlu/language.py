@@ -29,7 +29,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Literal, Protocol
 
-from nlu._lexicon import ARABIZI, LEXICON, OTHER, UNIVERSAL
+from nlu._lexicon import ARABIZI, LEXICON, OTHER, SAME_IN_NL_AND_EN, UNIVERSAL
 
 __all__ = ["LanguageDetector"]
 
@@ -164,7 +164,7 @@ class LanguageDetector:
         if arabic >= max(cyrillic, latin):
             return "ar"
         tokens = [t for t in _TOKEN.findall(text) if not _is_universal(t)]
-        if not tokens:
+        if not tokens or (len(tokens) == 1 and tokens[0] in SAME_IN_NL_AND_EN):
             return "unknown"
         if cyrillic > latin:
             return self._cyrillic(text, tokens)

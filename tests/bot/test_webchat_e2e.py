@@ -248,3 +248,15 @@ async def test_two_sessions_may_use_the_same_client_message_id(tmp_path: Path) -
         assert await second.send(start="velsen--vrije-tijd-buurt", id="m0")
         assert "Doe je mee?" in second.text
         assert await second.send(start="velsen--vrije-tijd-buurt", id="m0") == []
+
+
+async def test_a_dutch_participant_who_types_stop_is_answered_in_dutch(tmp_path: Path) -> None:
+    # The embedded NLU detects the language of every message: "stop" alone must not read as English.
+    async with running(settings_for("embedded", tmp_path, nlu_backend="embedded")) as (_, client):
+        chat = Chat(client)
+        await chat.send(start="heemskerk--rondkomen")
+        await chat.send(choice=chat.option("yes"))
+        await chat.send(text="stop")
+        assert "gestopt" in chat.last[-1]["text"].lower(), chat.last
+        await chat.send(text="help")
+        assert "stopped" not in chat.last[-1]["text"].lower(), chat.last

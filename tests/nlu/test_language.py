@@ -45,6 +45,8 @@ def test_dev_set_accuracy_without_context(detector: LanguageDetector) -> None:
     ("pryvit ya tut novyi", "uk"),
     ("مرحبا كيفك", "ar"),
     ("wallah ma fhemt walo", "ar"),
+    ("stop alsjeblieft", "nl"),
+    ("please stop", "en"),
 ])
 def test_short_chat_messages(detector: LanguageDetector, text: str, lang: str) -> None:
     assert detector.detect(text) == lang
@@ -54,6 +56,8 @@ def test_short_chat_messages(detector: LanguageDetector, text: str, lang: str) -
     "", "   ", "👍👍", "😂", "12", "?!", "haha", "hahahahaha", "lol", "xD", "ok", "okeee", "hey",
     "yo", "bro", "wow", "hmmm", "wallah", "inshallah",
     "ich weiß es nicht", "no tengo tiempo", "я не знаю что делать", "спасибо",
+    # Written the same in Dutch and English: alone, a command word says nothing of the language.
+    "stop", "Stop!", "help", "privacy?", "start",
 ])
 def test_no_language_or_a_language_outside_the_six_is_unknown(detector: LanguageDetector,
                                                                text: str) -> None:
