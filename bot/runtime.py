@@ -40,6 +40,7 @@ from bot.delivery.worker import OutboxWorker
 from bot.groups.desk import GroupDesk
 from bot.messages import InboundKind, InboundMessage, OutboundMessage
 from bot.stores.sql import AddressBook, InsightStore, Outbox, OutboxItem
+from bot.stores.sql.outbox import AfterStatus
 from bot.stores.state import StateStore
 from moderation.anonymiser import Anonymiser
 from moderation.pseudonyms import Pseudonymiser
@@ -80,6 +81,8 @@ class _Queued:
     keys: tuple[str, ...] = ()
     inline: list[OutboundMessage] = field(default_factory=list)
     state: str | None = None
+    #: Held messages were released by this message (they follow its replies).
+    released: bool = False
 
 
 class Runtime:
@@ -140,18 +143,34 @@ class Runtime:
                 saves.insert(0, ("state:" + pseudonym, queued.state, None))
             await self._s.state.set_many(saves)
         self.handled += 1
-        if queued.keys:
-            self._spawn(self._worker.flush(queued.keys))
+        if queued.keys or queued.released:
+            # The replies first, then whatever the new window released, in one chain.
+            self._spawn(self._worker.flush(queued.keys, released_for=pseudonym if queued.released else None))
         return queued.inline
 
     async def status(self, update: DeliveryStatus) -> None:
-        """A platform's delivery report: log it; a permanent failure makes the address unreachable."""
-        pseudonym = await self._s.outbox.log_status(
-            update.channel, update.platform_message_id, str(update.state), update.at, update.error_code
+        """A platform's delivery report: log it and settle the sent message it names.
+
+        A late refusal as outside the window puts the message on its template path; a
+        passing failure sends it again; a permanent one makes the address unreachable.
+        """
+        if update.state is not DeliveryState.FAILED:
+            then = AfterStatus.CONFIRMED
+        elif update.outside_window:
+            then = AfterStatus.VIA_TEMPLATE
+        elif update.passing:
+            then = AfterStatus.RESEND
+        else:
+            then = AfterStatus.FAILED
+        recorded = await self._s.outbox.log_status(
+            update.channel, update.platform_message_id, str(update.state), update.at, update.error_code,
+            then=then,
         )
-        if update.state is DeliveryState.FAILED and update.permanent and pseudonym:
-            await self._s.insights.mark_unreachable(pseudonym)
-            await self._s.outbox.drop_pending(pseudonym)
+        if recorded.due_again:
+            self._worker.wake()
+        if update.state is DeliveryState.FAILED and update.permanent and recorded.pseudonym:
+            await self._s.insights.mark_unreachable(recorded.pseudonym)
+            await self._s.outbox.drop_pending(recorded.pseudonym)
 
     # --- one message -------------------------------------------------------------------------
 
@@ -200,13 +219,14 @@ class Runtime:
             elif isinstance(effect, Erase):
                 await self._erase(pseudonym)
                 erased = True
+        released = 0
         if not erased:
             # Held messages wait for a platform's window to reopen; a channel that answers
             # inline has no window, so nothing of its participants is ever held.
             if message.kind is not InboundKind.BLOCKED and message.channel not in INLINE_CHANNELS:
-                await self._s.outbox.release_held(pseudonym, now)
+                released = await self._s.outbox.release_held(pseudonym, now)
         queued = await self._enqueue(message, None if erased else pseudonym, turn_key, says, now)
-        return replace(queued, state=None if erased else turn.state.to_json())
+        return replace(queued, state=None if erased else turn.state.to_json(), released=released > 0)
 
     async def _follow_key_rotation(self, message: InboundMessage, pseudonym: str) -> None:
         """During a pseudonym key rotation, move a returning participant to the new pseudonym."""

@@ -12,10 +12,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from actions import default_actions
 from bot.channels.base import Channel, TemplateMessage
@@ -40,6 +41,9 @@ from nlu.types import NluBackend
 __all__ = ["Service"]
 
 log = logging.getLogger(__name__)
+
+#: A sent message that no status report settled within this long is let go.
+UNCONFIRMED_FOR = timedelta(days=1)
 
 
 def _utcnow() -> datetime:
@@ -134,21 +138,24 @@ class Service:
         rates.update({name: ch.pacing.overall_per_second for name, ch in self.channels.items()})
         self.groups.start()
         self._stack.push_async_callback(self.groups.close)
-        housekeeping = asyncio.create_task(self._purge_expired_state(), name="state-housekeeping")
+        housekeeping = asyncio.create_task(self._housekeeping(), name="housekeeping")
         self._stack.push_async_callback(self._stop_task, housekeeping)
         self._start_digests()
 
-    async def _purge_expired_state(self, every: float = 3600.0) -> None:
-        """Expired de-duplication marks and mailboxes leave the state store every hour."""
-        assert self.state is not None
+    async def _housekeeping(self, every: float = 3600.0) -> None:
+        """Every hour: expired de-duplication marks and mailboxes leave the state store, and
+        sent messages whose platform never reported on them leave the outbox."""
+        assert self.state is not None and self.outbox is not None
         while True:
             await asyncio.sleep(every)
             try:
                 purged = await self.state.purge_expired()
-            except StoreUnavailable as exc:
-                log.warning("state housekeeping failed: %s", exc)
+                forgotten = await self.outbox.forget_unconfirmed(self.clock() - UNCONFIRMED_FOR)
+            except (StoreUnavailable, SQLAlchemyError, OSError) as exc:
+                log.warning("housekeeping failed: %s", type(exc).__name__)
             else:
-                log.debug("state housekeeping: %d expired keys purged", purged)
+                log.debug("housekeeping: %d expired keys purged, %d unconfirmed sends forgotten",
+                          purged, forgotten)
 
     def _start_digests(self) -> None:
         """Weekly digests go out by e-mail when PRAATMEE_SMTP_HOST is configured."""

@@ -50,7 +50,12 @@ class DeliveryStatus:
     channel_user_id: str | None = None
     #: Platform error code when ``state`` is FAILED (e.g. WhatsApp 131047).
     error_code: int | None = None
+    #: FAILED, and every later message to this recipient would fail too.
     permanent: bool = False
+    #: FAILED as outside the platform's window: send the message's template, or wait.
+    outside_window: bool = False
+    #: FAILED for a passing reason on the platform's side: sending again may work.
+    passing: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +118,9 @@ class Channel(ABC):
 
     name: ClassVar[str]
     pacing: ClassVar[Pacing]
+    #: The platform may accept a message and refuse it later, in a status report (WhatsApp):
+    #: a sent message is kept until a status confirms it or sends it another way.
+    reports_failures_later: ClassVar[bool] = False
 
     async def initialize(self) -> None:
         """Connect to the platform (e.g. register the webhook). Default: nothing."""

@@ -87,26 +87,17 @@ class Sender:
             return Failed("sealed address cannot be opened (key rotated away?)")
         message = decode(row.payload)
         key = row.pseudonym or hashlib.sha256(address.encode()).hexdigest()
+        if row.via_template:
+            # The platform already refused it as outside the window (perhaps only in a
+            # later status report): free-form text would be refused again.
+            return await self._outside_window(row, address, message, key)
         try:
             async with self.pacer.turn(key):
                 receipt = await self.channel.send(address, message)
         except RetryAfter as exc:
-            seconds = exc.retry_after.total_seconds()
-            if exc.per_recipient:
-                self.pacer.hold(key, seconds)
-            else:
-                self.pacer.pause(seconds)
-            return Retry(exc.retry_after, f"{self.channel.name} asked to wait {seconds:g}s")
+            return self._wait(exc, key)
         except OutsideWindow:
-            if message.template and message.template in self._templates:
-                try:
-                    receipt = await self.channel.send_template(address, self._template(message))
-                except (Forbidden, BadRequest) as exc:
-                    return Failed(f"template refused: {exc}", unreachable=isinstance(exc, Forbidden))
-                except (TransientError, RetryAfter) as exc:
-                    return Retry(backoff(row.attempts), f"template: {type(exc).__name__}")
-                return Delivered(receipt.platform_message_id)
-            return Held("outside the 24-hour window and no template for this message")
+            return await self._outside_window(row, address, message, key)
         except TransientError as exc:
             if row.attempts >= MAX_ATTEMPTS:
                 return Failed(f"gave up after {row.attempts} attempts: {exc}")
@@ -117,6 +108,31 @@ class Sender:
             log.warning("%s refused a message (%s)", self.channel.name, type(exc).__name__)
             return Failed(f"bad request: {exc}")
         return Delivered(receipt.platform_message_id)
+
+    async def _outside_window(self, row: OutboxRow, address: str, message: OutboundMessage,
+                              key: str) -> Outcome:
+        """Its template if the message has one configured; otherwise wait for the participant."""
+        if not (message.template and message.template in self._templates):
+            return Held("outside the 24-hour window and no template for this message")
+        try:
+            async with self.pacer.turn(key):
+                receipt = await self.channel.send_template(address, self._template(message))
+        except RetryAfter as exc:
+            return self._wait(exc, key)
+        except (Forbidden, BadRequest) as exc:
+            return Failed(f"template refused: {exc}", unreachable=isinstance(exc, Forbidden))
+        except TransientError as exc:
+            return Retry(backoff(row.attempts), f"template: {type(exc).__name__}")
+        return Delivered(receipt.platform_message_id)
+
+    def _wait(self, exc: RetryAfter, key: str) -> Retry:
+        """The platform asked to slow down: pause this recipient or every send."""
+        seconds = exc.retry_after.total_seconds()
+        if exc.per_recipient:
+            self.pacer.hold(key, seconds)
+        else:
+            self.pacer.pause(seconds)
+        return Retry(exc.retry_after, f"{self.channel.name} asked to wait {seconds:g}s")
 
     def _template(self, message: OutboundMessage) -> TemplateMessage:
         base = self._templates[message.template or ""]

@@ -65,11 +65,14 @@ class OutboxWorker:
         """Something new is due: stop sleeping."""
         self._wake.set()
 
-    async def flush(self, keys: Sequence[str]) -> int:
-        """Deliver these rows now (the replies to the message just handled)."""
-        if not keys:
+    async def flush(self, keys: Sequence[str], *, released_for: str | None = None) -> int:
+        """Deliver these rows now (the replies to the message just handled), then the
+        messages that message released from holding, if any."""
+        if not keys and released_for is None:
             return 0
-        rows = await self._outbox.claim(self._clock(), len(keys), self._lease, keys=keys)
+        limit = len(keys) + (self._batch if released_for is not None else 0)
+        rows = await self._outbox.claim(self._clock(), limit, self._lease, keys=keys,
+                                        released_for=released_for)
         await self._deliver_all(rows)
         return len(rows)
 
@@ -147,7 +150,8 @@ class OutboxWorker:
         outcome = await sender.deliver(row)
         now = self._clock()
         if isinstance(outcome, Delivered):
-            await self._outbox.delivered(row, outcome.platform_message_id, now)
+            await self._outbox.delivered(row, outcome.platform_message_id, now,
+                                         confirm=sender.channel.reports_failures_later)
             self.delivered += 1
             return True
         if isinstance(outcome, Retry):
@@ -156,7 +160,7 @@ class OutboxWorker:
         if isinstance(outcome, Held):
             self.held += 1
             log.info("outbox: message held for the 24-hour window (%s)", row.channel)
-            await self._outbox.retry(row, now + HELD_RECHECK, "held: " + outcome.reason)
+            await self._outbox.hold(row, now + HELD_RECHECK, outcome.reason)
             return False
         assert isinstance(outcome, Failed)
         self.failed += 1

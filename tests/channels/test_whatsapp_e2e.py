@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections import Counter
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -69,10 +70,12 @@ class Stack:
     fake: FakeWhatsApp
     clock: FakeClock
     meta: MetaWebhookSender
+    #: Post the stand-in's status webhooks as Meta does, after every round of sends.
+    statuses: bool = True
 
     async def settle(self) -> None:
-        """Wait until every accepted message was handled, and every due reply was handed to
-        the stand-in and its row settled.
+        """Wait until every accepted message was handled, every due reply was handed to
+        the stand-in, its status webhooks came back and its row settled.
 
         Messages are handled by the inbox's loop (or here, whoever claims them first);
         replies go out in a background task, or through the worker's own loop when it
@@ -92,6 +95,10 @@ class Stack:
             rows = await self.rows(outbox)
             if any(r["status"] == "sending" for r in rows):
                 await asyncio.sleep(0.005)
+                continue
+            if self.statuses and (payloads := self.fake.status_payloads(batch=True)):
+                for payload in payloads:
+                    assert await self.meta.post(payload) == 200
                 continue
             if not any(r["status"] == "pending" and r["due_at"] <= self.now() for r in rows):
                 return
@@ -134,7 +141,7 @@ class Stack:
 
 
 async def _pending_due(stack: Stack, before: float) -> int:
-    rows = [r for r in await stack.rows(outbox) if r["status"] != "failed"]
+    rows = [r for r in await stack.rows(outbox) if r["status"] in ("pending", "sending")]
     limit = datetime.fromtimestamp(before, UTC)
     return sum(1 for r in rows if r["due_at"] <= limit)
 
@@ -313,12 +320,15 @@ async def test_participant_finishes_a_shipped_dialogue_on_whatsapp(
                       planted=(PHONE, EMAIL), kept="de bus rijdt niet")
         assert [r["dialogue_id"] for r in await stack.rows(completions)] == [dialogue.id]
 
-        # Exactly once: one stand-in message per delivered outbox row, nothing left over.
+        # Exactly once: one stand-in message per delivered outbox row, nothing left over once
+        # Meta's statuses came in. Each message is logged as sent twice: Praatmee's record of
+        # the send, and Meta's "sent" status; then "delivered" and "read".
         wamids = [s.wamid for s in stack.sent_to(anne)]
-        sent_log = [r for r in await stack.rows(delivery_log) if r["state"] == "sent"]
-        assert sorted(r["platform_message_id"] for r in sent_log) == sorted(wamids)
+        log = Counter((r["platform_message_id"], r["state"]) for r in await stack.rows(delivery_log))
+        assert log == Counter({(w, state): 2 if state == "sent" else 1
+                               for w in wamids for state in ("sent", "delivered", "read")})
         assert len(set(wamids)) == len(wamids)
-        assert [r for r in await stack.rows(outbox) if r["status"] != "failed"] == []
+        assert await stack.rows(outbox) == []
 
         # Nothing raw anywhere: no phone number, e-mail or WhatsApp id stored.
         for table in metadata.sorted_tables:
@@ -415,10 +425,15 @@ async def test_status_webhooks_reach_the_delivery_log(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with praatmee(backend, tmp_path, request, monkeypatch) as stack:
+        stack.statuses = False
         p = await _enrolled(stack, "Lina")
         wamids = [s.wamid for s in stack.sent_to(p.user)]
+        # Sent, and waiting for Meta's word on it (a refusal can still come).
+        kept = {r["platform_message_id"] for r in await stack.rows(outbox) if r["status"] == "sent"}
+        assert kept == set(wamids)
         (batch,) = stack.fake.status_payloads(batch=True)
         assert await stack.meta.post(batch) == 200
+        assert await stack.rows(outbox) == []  # confirmed: nothing of them is kept
         pseudonym = stack.pseudonym(p.user)
         log = await stack.rows(delivery_log)
         for wamid in wamids:
@@ -440,11 +455,26 @@ def _template_of(sent: SentMessage) -> tuple[str, str, list[str]]:
     return template["name"], template["language"]["code"], params
 
 
+#: Meta refuses free-form text outside the window in the send's answer ("sync"), or
+#: accepts it and sends a ``failed`` status with 131047 afterwards ("async"), which is
+#: what the Cloud API usually does.
+WINDOW_ERRORS = ["sync", "async"]
+
+
+def _refused_late(stack: Stack, user: wp.WaUser) -> list[str]:
+    """Free-form messages the stand-in accepted outside the window, to fail them later."""
+    return [s.wamid for s in stack.sent_to(user)
+            if s.body["type"] != "template" and s.wamid in stack.fake.failed_wamids]
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("window", WINDOW_ERRORS)
 async def test_prompt_after_the_window_closed_goes_out_as_its_template(
-    backend: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+    backend: str, window: str, tmp_path: Path, request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     async with praatmee(backend, tmp_path, request, monkeypatch) as stack:
+        stack.fake.window_errors = window  # type: ignore[assignment]
         p = await _enrolled(stack, "Noor")
         stack.clock.advance(DAY + 60)
         before = len(stack.sent_to(p.user))
@@ -453,35 +483,51 @@ async def test_prompt_after_the_window_closed_goes_out_as_its_template(
         await stack.push(p.user, prompt, "prompt-1")
         await stack.drain()
         sent = stack.sent_to(p.user)[before:]
+        if window == "sync":
+            assert [code for code, _ in stack.fake.errors] == [131047]  # free form refused at once
+        else:  # accepted, then refused in a status webhook
+            assert stack.fake.errors == [] and len(_refused_late(stack, p.user)) == 1
+            sent = [s for s in sent if s.wamid not in stack.fake.failed_wamids]
         assert [s.body["type"] for s in sent] == ["template"]
         assert _template_of(sent[0]) == ("praatmee_nieuwe_vraag", "nl", ["Velsen"])
-        assert [code for code, _ in stack.fake.errors] == [131047]  # free form refused once
         assert [r for r in await stack.rows(outbox) if r["status"] != "failed"] == []
+        failed = [r for r in await stack.rows(delivery_log) if r["state"] == "failed"]
+        assert [r["error_code"] for r in failed] == ([131047] if window == "async" else [])
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("window", WINDOW_ERRORS)
 async def test_message_without_template_is_held_counted_and_released_when_they_write(
-    backend: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
+    backend: str, window: str, tmp_path: Path, request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level("INFO", logger="bot.delivery.worker")
     async with praatmee(backend, tmp_path, request, monkeypatch) as stack:
+        stack.fake.window_errors = window  # type: ignore[assignment]
         p = await _enrolled(stack, "Daan")
         stack.clock.advance(2 * DAY)
         feedback = OutboundMessage("De gemeente zet meer bankjes in het park. Dank je!", bulk=True)
         await stack.push(p.user, feedback, "feedback-1")
         before = len(stack.sent_to(p.user))
         await stack.drain()
-        assert len(stack.sent_to(p.user)) == before  # not sent ...
+        assert len(stack.sent_to(p.user)) - before == (1 if window == "async" else 0)
+        assert len(_refused_late(stack, p.user)) == (1 if window == "async" else 0)  # not delivered ...
         assert stack.service.worker is not None and stack.service.worker.held == 1  # ... counted
         assert "held" in caplog.text  # ... logged
         (row,) = [r for r in await stack.rows(outbox) if r["status"] == "pending"]  # ... kept
         assert row["last_error"].startswith("held")
+        # Looked at again later, it is still not sent as free-form text into a closed window.
+        stack.clock.advance(7 * 3600)
+        await stack.drain()
+        assert len(stack.sent_to(p.user)) - before == (1 if window == "async" else 0)
+        assert [code for code, _ in stack.fake.errors] == ([131047] if window == "sync" else [])
 
         await p.say("hoi")  # a new 24-hour window
         await stack.drain()
-        bodies = [_body_text(s.body) for s in stack.sent_to(p.user)[before:]]
-        assert bodies.count(feedback.text) == 1
+        delivered = [s for s in stack.sent_to(p.user)[before:] if s.wamid not in stack.fake.failed_wamids]
+        bodies = [_body_text(s.body) for s in delivered]
+        # The answer to "hoi" first, then the message that waited, once.
+        assert len(bodies) == 2 and bodies[1] == feedback.text and bodies.count(feedback.text) == 1
         assert await stack.rows(outbox) == []
 
 
@@ -509,6 +555,48 @@ async def test_131047_for_a_reply_reroutes_to_the_template_path(
         # The reply to "hallo" goes at once; the held reply to "help" follows, once.
         assert len(texts) == 2 and "Zo werkt het" not in texts[0]
         assert texts[1].startswith("Zo werkt het")
+        assert await stack.rows(outbox) == []
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_late_131047_in_a_status_webhook_reroutes_to_the_template_path(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The usual form: Meta accepts the message, then reports it failed with 131047."""
+    async with praatmee(backend, tmp_path, request, monkeypatch) as stack:
+        p = await _enrolled(stack, "Sem")
+        stack.fake.fail(p.user.bsuid, 131047, times=1, asynchronous=True)
+        before = len(stack.sent_to(p.user))
+        prompt = OutboundMessage("Er staat een nieuwe vraag voor je klaar.", bulk=True,
+                                 template="feedback", template_params=("Velsen",))
+        await stack.push(p.user, prompt, "feedback-3")
+        await stack.drain()
+        sent = stack.sent_to(p.user)[before:]
+        assert [s.body["type"] for s in sent] == ["text", "template"]
+        assert sent[0].wamid in stack.fake.failed_wamids and sent[1].wamid not in stack.fake.failed_wamids
+        assert _template_of(sent[1])[0] == "praatmee_terugkoppeling"
+        # Meta redelivers the failed status: it does not send the template a second time.
+        assert await stack.meta.post(wp.envelope(wp.entry(wp.value(
+            UTRECHT, statuses=[wp.status(sent[0].wamid, "failed", p.user, error_code=131047)])))) == 200
+        await stack.drain()
+        assert len(stack.sent_to(p.user)) == before + 2
+        assert await stack.rows(outbox) == []
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_late_passing_failure_is_sent_again_once(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with praatmee(backend, tmp_path, request, monkeypatch) as stack:
+        p = await _enrolled(stack, "Tess")
+        stack.fake.fail(p.user.bsuid, 131000, times=1, asynchronous=True)
+        before = len(stack.sent_to(p.user))
+        text = "Nieuwe vraag van je gemeente: doe je mee?"
+        await stack.push(p.user, OutboundMessage(text, bulk=True), "poll-late")
+        await stack.drain()
+        sent = stack.sent_to(p.user)[before:]
+        assert [_body_text(s.body) for s in sent] == [text, text]
+        assert [s.wamid in stack.fake.failed_wamids for s in sent] == [True, False]
         assert await stack.rows(outbox) == []
 
 
@@ -609,15 +697,14 @@ async def test_whatsapp_block_marks_unreachable_and_ends_all_sending(
 ) -> None:
     async with praatmee(backend, tmp_path, request, monkeypatch) as stack:
         p = await _enrolled(stack, "Yara")
-        stack.fake.status_payloads()  # the earlier replies' statuses are not needed here
         stack.fake.fail(p.user.bsuid, 131026, asynchronous=how == "status webhook")
         await stack.push(p.user, OutboundMessage("Eerste", bulk=True), "one")
-        await stack.settle()
+        await stack.settle()  # with Meta's status webhooks
         if how == "status webhook":
-            (statuses,) = stack.fake.status_payloads()
-            assert await stack.meta.post(statuses) == 200
             failed = [r for r in await stack.rows(delivery_log) if r["state"] == "failed"]
             assert [r["error_code"] for r in failed] == [131026]
+            (kept,) = [r for r in await stack.rows(outbox) if r["idempotency_key"] == "one"]
+            assert (kept["status"], kept["address_enc"]) == ("failed", "")
         pseudonym = stack.pseudonym(p.user)
         (row,) = [r for r in await stack.rows(participants) if r["pseudonym"] == pseudonym]
         assert row["unreachable"] and not row["active"]

@@ -256,11 +256,13 @@ async def test_status_webhooks_after_a_send_become_delivery_statuses(wa: WhatsAp
     ]
 
 
-@pytest.mark.parametrize(("code", "permanent"),
-                         [(131026, True), (131050, True), (130403, True),
-                          (131047, False), (131049, False), (131000, False)])
-async def test_failed_status_carries_code_and_permanence(
-    wa: WhatsAppHarness, code: int, permanent: bool
+@pytest.mark.parametrize(("code", "permanent", "outside_window", "passing"),
+                         [(131026, True, False, False), (131050, True, False, False),
+                          (130403, True, False, False), (131047, False, True, False),
+                          (131049, False, False, False), (131000, False, False, True),
+                          (130429, False, False, True), (131051, True, False, False)])
+async def test_failed_status_carries_code_and_what_it_means(
+    wa: WhatsAppHarness, code: int, permanent: bool, outside_window: bool, passing: bool
 ) -> None:
     wa.fake.open_window(UTRECHT, BO)
     wa.fake.plan_statuses(BO.bsuid, StatusPlan(fail_code=code))
@@ -270,6 +272,8 @@ async def test_failed_status_carries_code_and_permanence(
     (status,) = wa.sink.statuses
     assert (status.state, status.error_code, status.permanent) == (
         DeliveryState.FAILED, code, permanent)
+    # 131047: send its template or wait; passing trouble: send again; the rest: give up.
+    assert (status.outside_window, status.passing) == (outside_window, passing)
     assert status.channel_user_id == BO.bsuid
 
 

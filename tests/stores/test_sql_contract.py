@@ -19,7 +19,9 @@ from bot.stores.sql import (
     OutboxItem,
     iso_week,
 )
-from bot.stores.sql.tables import metadata
+from bot.stores.sql.outbox import RELEASE_GRACE, RESEND_AFTER, AfterStatus, StatusRecorded
+from bot.stores.sql.tables import delivery_log, metadata, outbox
+from tests.support.tables import rows
 
 T0 = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 
@@ -141,7 +143,88 @@ async def test_outbox_delivered_retry_failed(db: Database) -> None:
     assert await box.claim(T0 + timedelta(seconds=5), 10, timedelta(seconds=30)) == []
     (again,) = await box.claim(T0 + timedelta(seconds=10), 10, timedelta(seconds=30))
     assert again.idempotency_key == "b"
-    assert await box.log_status("whatsapp", "wamid.1", "read", T0) == "p1"
+    assert (await box.log_status("whatsapp", "wamid.1", "read", T0)).pseudonym == "p1"
+
+
+def _sent_rows(found: list[dict[str, object]]) -> list[tuple[object, object]]:
+    sent = [(r["idempotency_key"], r["platform_message_id"]) for r in found if r["status"] == "sent"]
+    return sorted(sent, key=str)
+
+
+async def test_outbox_keeps_a_sent_row_until_a_status_confirms_it(db: Database) -> None:
+    box = Outbox(db)
+    await box.enqueue([OutboxItem(k, "whatsapp", "sealed", "{}", T0, "p1") for k in ("a", "b")], T0)
+    a, b = await box.claim(T0, 10, timedelta(seconds=30))
+    await box.delivered(a, "wamid.a", T0, confirm=True)
+    await box.delivered(b, "wamid.b", T0, confirm=True)
+    assert _sent_rows(await rows(db, outbox)) == [("a", "wamid.a"), ("b", "wamid.b")]
+    assert await box.pending() == 0  # nothing left to send ...
+    assert await box.claim(T0 + timedelta(hours=1), 10, timedelta(seconds=30)) == []  # ... or to claim
+    recorded = await box.log_status("whatsapp", "wamid.a", "delivered", T0)
+    assert recorded == StatusRecorded("p1", due_again=False)
+    assert _sent_rows(await rows(db, outbox)) == [("b", "wamid.b")]
+    # A status for a row already settled, or for a message never kept, only goes into the log.
+    assert (await box.log_status("whatsapp", "wamid.a", "read", T0)).due_again is False
+    assert await box.forget_unconfirmed(T0) == 0
+    assert await box.forget_unconfirmed(T0 + timedelta(seconds=1)) == 1
+    assert await rows(db, outbox) == []
+    log = sorted(await rows(db, delivery_log), key=lambda r: r["id"])
+    states = [(r["platform_message_id"], r["state"]) for r in log]
+    assert states == [("wamid.a", "sent"), ("wamid.b", "sent"), ("wamid.a", "delivered"), ("wamid.a", "read")]
+
+
+async def test_outbox_late_refusals_send_the_row_again_another_way(db: Database) -> None:
+    box = Outbox(db)
+    keys = ("window", "passing", "refused")
+    await box.enqueue([OutboxItem(k, "whatsapp", "sealed", "{}", T0, "p1") for k in keys], T0)
+    for row in await box.claim(T0, 10, timedelta(seconds=30)):
+        await box.delivered(row, "wamid." + row.idempotency_key, T0, confirm=True)
+    later = T0 + timedelta(seconds=3)
+    window = await box.log_status("whatsapp", "wamid.window", "failed", later, 131047,
+                                  then=AfterStatus.VIA_TEMPLATE)
+    passing = await box.log_status("whatsapp", "wamid.passing", "failed", later, 131000,
+                                   then=AfterStatus.RESEND)
+    refused = await box.log_status("whatsapp", "wamid.refused", "failed", later, 131026,
+                                   then=AfterStatus.FAILED)
+    assert (window.due_again, passing.due_again, refused.due_again) == (True, True, False)
+    # Meta redelivers a status webhook: the second copy changes nothing.
+    assert (await box.log_status("whatsapp", "wamid.window", "failed", later, 131047,
+                                 then=AfterStatus.VIA_TEMPLATE)).due_again is False
+    (first,) = await box.claim(later, 10, timedelta(seconds=30))
+    assert (first.idempotency_key, first.via_template, first.attempts) == ("window", True, 2)
+    (second,) = await box.claim(later + RESEND_AFTER, 10, timedelta(seconds=30))
+    assert (second.idempotency_key, second.via_template) == ("passing", False)
+    (failed,) = [r for r in await rows(db, outbox) if r["idempotency_key"] == "refused"]
+    assert (failed["status"], failed["address_enc"]) == ("failed", "")
+
+
+async def test_outbox_released_rows_follow_the_reply_in_the_flush(db: Database) -> None:
+    box = Outbox(db)
+    await box.enqueue([OutboxItem("prompt", "whatsapp", "sealed", "{}", T0, "p1", BULK),
+                       OutboxItem("other", "whatsapp", "sealed", "{}", T0, "p2", BULK)], T0)
+    prompt, other = await box.claim(T0, 10, timedelta(seconds=30))
+    await box.hold(prompt, T0 + timedelta(hours=6), "outside the window")
+    await box.hold(other, T0 + timedelta(hours=6), "outside the window")
+    (held,) = await box.claim(T0 + timedelta(hours=6), 1, timedelta(seconds=30), pseudonym="p1")
+    assert held.via_template  # a held row is looked at again, only as its template
+    await box.hold(held, T0 + timedelta(hours=12), "outside the window")
+    later = T0 + timedelta(hours=7)
+    assert await box.release_held("p1", later) == 1
+    await box.enqueue([OutboxItem("reply", "whatsapp", "sealed", "{}", later, "p1")], later)
+    # No worker takes the released row before the reply's flush ...
+    assert await box.claim(later, 10, timedelta(seconds=30), channel="telegram") == []
+    assert [r.idempotency_key for r in await box.claim(later, 10, timedelta(seconds=30), pseudonym="p1",
+                                                       max_priority=BULK - 1, keys=["nothing"])] == []
+    # ... which takes both: the reply first, the released message after it, as free-form.
+    flushed = await box.claim(later, 10, timedelta(seconds=30), keys=["reply"], released_for="p1")
+    assert [(r.idempotency_key, r.via_template) for r in flushed] == [("reply", False), ("prompt", False)]
+    # Without a flush, a released row is due a little later all the same; p2 stays held.
+    assert await box.release_held("p1", later) == 0
+    await box.hold(flushed[1], later, "outside the window")
+    assert await box.release_held("p1", later) == 1
+    assert await box.claim(later, 10, timedelta(seconds=30), pseudonym="p1") == []
+    (again,) = await box.claim(later + RELEASE_GRACE, 10, timedelta(seconds=30), pseudonym="p1")
+    assert again.idempotency_key == "prompt"
 
 
 async def test_outbox_concurrent_claims_never_share_a_row(db: Database) -> None:

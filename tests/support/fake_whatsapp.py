@@ -144,6 +144,8 @@ class FakeWhatsApp:
         self.errors: list[tuple[int, JSON]] = []  # (code, request body) of every refusal
         self.violations: Counter[int] = Counter()
         self.pending_statuses: list[tuple[str, JSON]] = []
+        #: Messages accepted and then reported ``failed`` in a status webhook (never delivered).
+        self.failed_wamids: set[str] = set()
         self._users: dict[str, wp.WaUser] = {}
         self._windows: dict[tuple[str, str], float] = {}
         self._pair_tokens: dict[tuple[str, str], tuple[float, float]] = {}
@@ -312,6 +314,7 @@ class FakeWhatsApp:
         ts = int(self.clock.now)
         if fail_code is not None or plan.fail_code is not None:
             code = fail_code if fail_code is not None else plan.fail_code
+            self.failed_wamids.add(wamid)
             self.pending_statuses.append(
                 (number, wp.status(wamid, "failed", who, ts=ts, error_code=code)))
             return

@@ -37,6 +37,8 @@ class WhatsAppChannel(Channel):
     """
 
     name: ClassVar[str] = "whatsapp"
+    #: A free-form message outside the 24-hour window is accepted, then fails (131047).
+    reports_failures_later: ClassVar[bool] = True
     #: Meta's defaults: 80 messages/s per number; pair rate 1 per 6 s with bursts.
     pacing: ClassVar[Pacing] = Pacing(
         overall_per_second=80, per_recipient_interval=6.0, per_recipient_burst=5

@@ -21,9 +21,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.channels.base import DeliveryState, DeliveryStatus
+from bot.errors import OutsideWindow, RetryAfter, TransientError
 from bot.messages import InboundKind, InboundMessage
 
-from ._errors import PERMANENT_CODES
+from ._errors import PERMANENT_CODES, map_graph_error
 from ._render import CHOICE_PREFIX, strip_choice_id
 from ._settings import Address
 
@@ -192,6 +193,9 @@ def _status(raw: Mapping[str, Any]) -> DeliveryStatus | None:
         if isinstance(value, int):
             code = value
             break
+    failed = state is DeliveryState.FAILED
+    # The same codes as a refused send, read the same way (the one mapping).
+    error = map_graph_error(200, {"error": {"code": code}}) if failed and code is not None else None
     return DeliveryStatus(
         channel=CHANNEL,
         platform_message_id=wamid,
@@ -199,7 +203,9 @@ def _status(raw: Mapping[str, Any]) -> DeliveryStatus | None:
         at=at,
         channel_user_id=_str(raw.get("recipient_user_id")) or _str(raw.get("recipient_id")),
         error_code=code,
-        permanent=state is DeliveryState.FAILED and code in PERMANENT_CODES,
+        permanent=failed and code in PERMANENT_CODES,
+        outside_window=failed and isinstance(error, OutsideWindow),
+        passing=failed and isinstance(error, (TransientError, RetryAfter)),
     )
 
 

@@ -6,7 +6,11 @@ quiet hours, fatigue deferral and retry backoff; ``priority`` lets
 conversational replies go before bulk prompts. A claimed row carries a lease:
 if the worker dies, the row becomes claimable again when the lease ends.
 Delivered rows are deleted (their sealed address with them); the delivery log
-keeps only pseudonym, platform message id and state.
+keeps only pseudonym, platform message id and state. On a channel that reports
+failures late (WhatsApp accepts a message outside its 24-hour window and refuses
+it in a status webhook), a sent row stays as ``sent`` until a status settles it:
+confirmed rows are deleted, a late window refusal puts the row back on the
+template path, a late transient failure sends it again.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 
@@ -21,24 +26,65 @@ from bot.stores.sql._dialect import insert_ignore
 from bot.stores.sql.database import Database
 from bot.stores.sql.tables import delivery_log, outbox
 
-__all__ = ["BULK", "CONVERSATIONAL", "Outbox", "OutboxItem", "OutboxRow"]
+__all__ = ["BULK", "CONVERSATIONAL", "AfterStatus", "Outbox", "OutboxItem", "OutboxRow", "StatusRecorded"]
 
 CONVERSATIONAL = 0
 BULK = 1
+#: ``last_error`` of a row released from holding, and how long it waits for the flush
+#: after the participant's message before any worker may take it: the reply to what
+#: they said goes first, the released messages follow in the same chain.
+RELEASED = "released"
+RELEASE_GRACE = timedelta(seconds=10)
+#: A late transient failure is sent again after this pause.
+RESEND_AFTER = timedelta(seconds=30)
+
+
+class AfterStatus(Enum):
+    """What a platform's status report means for the sent row it names."""
+
+    CONFIRMED = "confirmed"  # it got through (sent, delivered, read): forget the row
+    VIA_TEMPLATE = "via_template"  # refused as outside the window: template or wait
+    RESEND = "resend"  # a passing failure on the platform's side: send it again
+    FAILED = "failed"  # refused for good: keep it as failed, address blanked
 
 #: The columns of an :class:`OutboxRow`, in its order.
 _ROW = (
     outbox.c.id, outbox.c.idempotency_key, outbox.c.channel, outbox.c.address_enc,
     outbox.c.payload, outbox.c.pseudonym, outbox.c.priority, outbox.c.attempts, outbox.c.due_at,
+    outbox.c.via_template,
 )
 _DELETE = delete(outbox).where(outbox.c.id == bindparam("i"))
+_SENT = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("i"))
+    .values(status="sent", platform_message_id=bindparam("pmid"), due_at=bindparam("at"), lease_until=None,
+            last_error=None)
+)
 #: One delivery log row; execute with every column's value (None where unknown).
 _LOG = insert(delivery_log)
 _RELEASE_HELD = (
     update(outbox)
     .where(outbox.c.pseudonym == bindparam("p"), outbox.c.status == "pending", outbox.c.last_error.like("held:%"))
-    .values(due_at=bindparam("now"), last_error=None)
+    .values(due_at=bindparam("due"), last_error=RELEASED, via_template=False)
 )
+_SENT_ROW = and_(outbox.c.channel == bindparam("ch"), outbox.c.platform_message_id == bindparam("pmid"),
+                 outbox.c.status == "sent")
+_STATUS_PSEUDONYM = (
+    select(delivery_log.c.pseudonym)
+    .where(delivery_log.c.channel == bindparam("ch"), delivery_log.c.platform_message_id == bindparam("pmid"))
+    .limit(1)
+)
+_AFTER_STATUS = {
+    AfterStatus.CONFIRMED: delete(outbox).where(_SENT_ROW),
+    AfterStatus.VIA_TEMPLATE: update(outbox).where(_SENT_ROW).values(
+        status="pending", due_at=bindparam("due"), platform_message_id=None, via_template=True,
+        last_error=bindparam("why")),
+    AfterStatus.RESEND: update(outbox).where(_SENT_ROW).values(
+        status="pending", due_at=bindparam("due"), platform_message_id=None, last_error=bindparam("why")),
+    AfterStatus.FAILED: update(outbox).where(_SENT_ROW).values(
+        status="failed", address_enc="", platform_message_id=None, last_error=bindparam("why")),
+}
+_FORGET_UNCONFIRMED = delete(outbox).where(outbox.c.status == "sent", outbox.c.due_at < bindparam("before"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +109,16 @@ class OutboxRow:
     priority: int
     attempts: int
     due_at: datetime
+    #: The platform's window is closed for it: its template, or wait.
+    via_template: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRecorded:
+    """What recording a status did: whom the message went to, and whether a row is due again."""
+
+    pseudonym: str | None
+    due_again: bool = False
 
 
 class Outbox:
@@ -102,9 +158,14 @@ class Outbox:
         channel: str | None = None,
         pseudonym: str | None = None,
         keys: Sequence[str] | None = None,
+        released_for: str | None = None,
         max_priority: int | None = None,
     ) -> list[OutboxRow]:
-        """Take up to ``limit`` due rows, best first, leasing them to this worker."""
+        """Take up to ``limit`` due rows, best first, leasing them to this worker.
+
+        ``keys`` restricts the claim to those rows; ``released_for`` adds that
+        participant's rows just released from holding, due or not yet.
+        """
         due = or_(
             and_(outbox.c.status == "pending", outbox.c.due_at <= now),
             and_(outbox.c.status == "sending", outbox.c.lease_until < now),
@@ -118,9 +179,13 @@ class Outbox:
             conditions.append(outbox.c.idempotency_key.in_(list(keys)))
         if max_priority is not None:
             conditions.append(outbox.c.priority <= max_priority)
+        wanted = and_(*conditions)
+        if released_for is not None:
+            wanted = or_(wanted, and_(outbox.c.pseudonym == released_for, outbox.c.status == "pending",
+                                      outbox.c.last_error == RELEASED))
         pick = (
             select(outbox.c.id)
-            .where(and_(*conditions))
+            .where(wanted)
             .order_by(outbox.c.priority, outbox.c.due_at, outbox.c.id)
             .limit(limit)
         )
@@ -136,12 +201,19 @@ class Outbox:
         claimed = [OutboxRow(*r) for r in rows]
         return sorted(claimed, key=lambda r: (r.priority, r.due_at, r.id))
 
-    async def delivered(self, row: OutboxRow, platform_message_id: str | None, at: datetime) -> None:
+    async def delivered(self, row: OutboxRow, platform_message_id: str | None, at: datetime, *,
+                        confirm: bool = False) -> None:
+        """The platform took the message. With ``confirm`` (its failures come later, in
+        status reports) the row stays as ``sent`` until :meth:`log_status` settles it."""
         log = {"pseudonym": row.pseudonym, "channel": row.channel,
                "platform_message_id": platform_message_id, "state": "sent", "at": at}
+        keep = confirm and platform_message_id is not None
 
         def work(conn: Connection) -> None:
-            conn.execute(_DELETE, {"i": row.id})
+            if keep:
+                conn.execute(_SENT, {"i": row.id, "pmid": platform_message_id, "at": at})
+            else:
+                conn.execute(_DELETE, {"i": row.id})
             conn.execute(_LOG, log)
 
         await self._db.run(work)
@@ -170,9 +242,24 @@ class Outbox:
 
         await self._db.run(work)
 
+    async def hold(self, row: OutboxRow, due_at: datetime, reason: str) -> None:
+        """Outside the window with no template: wait for the participant (looked at again
+        at ``due_at``, still only as a template, until :meth:`release_held`)."""
+        stmt = (
+            update(outbox)
+            .where(outbox.c.id == row.id)
+            .values(status="pending", due_at=due_at, lease_until=None, via_template=True,
+                    last_error=("held: " + reason)[:200])
+        )
+        await self._db.run(lambda conn: conn.execute(stmt))
+
     async def release_held(self, pseudonym: str, now: datetime) -> int:
-        """The participant wrote again (a new 24-hour window): held messages are due now."""
-        params = {"p": pseudonym, "now": now}
+        """The participant wrote again (a new 24-hour window): held messages may go as they are.
+
+        They are left for the flush of the reply (``claim(released_for=...)``), so they
+        follow it; a worker takes them after :data:`RELEASE_GRACE` if no flush came.
+        """
+        params = {"p": pseudonym, "due": now + RELEASE_GRACE}
         return await self._db.run(lambda conn: conn.execute(_RELEASE_HELD, params).rowcount or 0)
 
     async def drop_pending(self, pseudonym: str) -> int:
@@ -182,26 +269,32 @@ class Outbox:
 
     async def log_status(
         self, channel: str, platform_message_id: str, state: str, at: datetime,
-        error_code: int | None = None,
-    ) -> str | None:
-        """Record a platform status report; returns the pseudonym the message went to."""
+        error_code: int | None = None, *, then: AfterStatus = AfterStatus.CONFIRMED,
+    ) -> StatusRecorded:
+        """Record a platform status report and settle the sent row it names, if one waits."""
+        ids = {"ch": channel, "pmid": platform_message_id}
+        why = f"{state} later: {error_code}" if error_code is not None else f"{state} later"
+        due = at + RESEND_AFTER if then is AfterStatus.RESEND else at
 
-        def work(conn: Connection) -> str | None:
-            pseudonym: str | None = conn.execute(
-                select(delivery_log.c.pseudonym)
-                .where(delivery_log.c.channel == channel,
-                       delivery_log.c.platform_message_id == platform_message_id)
-                .limit(1)
-            ).scalar()
+        def work(conn: Connection) -> StatusRecorded:
+            pseudonym: str | None = conn.execute(_STATUS_PSEUDONYM, ids).scalar()
             conn.execute(_LOG, {"pseudonym": pseudonym, "channel": channel,
                                 "platform_message_id": platform_message_id, "state": state,
                                 "error_code": error_code, "detail": None, "at": at})
-            return pseudonym
+            changed = conn.execute(_AFTER_STATUS[then], {**ids, "due": due, "why": why}).rowcount or 0
+            due_again = changed > 0 and then in (AfterStatus.VIA_TEMPLATE, AfterStatus.RESEND)
+            return StatusRecorded(pseudonym, due_again)
 
         return await self._db.run(work)
 
+    async def forget_unconfirmed(self, before: datetime) -> int:
+        """Sent rows whose status never came (webhooks lost or not subscribed): let go."""
+        params = {"before": before}
+        return await self._db.run(lambda conn: conn.execute(_FORGET_UNCONFIRMED, params).rowcount or 0)
+
     async def pending(self) -> int:
-        stmt = select(func.count()).select_from(outbox).where(outbox.c.status != "failed")
+        """Messages still to be sent (not those sent and waiting for confirmation)."""
+        stmt = select(func.count()).select_from(outbox).where(outbox.c.status.in_(("pending", "sending")))
         return await self._db.run(lambda conn: int(conn.execute(stmt).scalar_one()))
 
     async def next_due(self) -> datetime | None:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    false,
 )
 
 __all__ = [
@@ -166,6 +167,10 @@ outbox = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", String(200), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
+    #: Set once sent, on a channel that confirms delivery later (status ``sent``).
+    Column("platform_message_id", String(128), nullable=True, index=True),
+    #: Outside the platform's window: only its template may go, or it waits.
+    Column("via_template", Boolean, nullable=False, default=False, server_default=false()),
     Index("ix_outbox_due", "status", "priority", "due_at"),
 )
 
