@@ -315,6 +315,7 @@ async def ramp(server: str, url: str, shape: str, rates: Sequence[float], step_s
             offset += count * per_post
             step = await run_step(http, url + PATH, bodies, per_post, rate, 5.0)
             step = replace(step, drain_seconds=await inbox_drained(http, url))
+            deadline += step.drain_seconds  # the budget is for load; waiting for the drain is extra
             steps.append(step)
             print(f"   {server:20} {shape:8} offered {rate:6.0f}/s accepted "
                   f"{step.accepted_per_second:7.1f}/s p99 {step.p99_ms:8.1f} ms errors {step.errors} "

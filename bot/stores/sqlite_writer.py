@@ -23,10 +23,11 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
+
+from bot.stores.jobs import Job, Outcome, run_all, settle
 
 __all__ = ["SqliteWriter"]
 
@@ -35,12 +36,6 @@ log = logging.getLogger(__name__)
 
 #: Seconds between checkpoints while jobs are committed.
 CHECKPOINT_EVERY = 1.0
-
-
-@dataclass(slots=True)
-class _Job:
-    work: Callable[[Connection], Any]
-    future: asyncio.Future[Any]
 
 
 class SqliteWriter:
@@ -52,7 +47,7 @@ class SqliteWriter:
         self._engine = engine
         self._name = name
         self._conn: Connection | None = None
-        self._pending: list[_Job] = []
+        self._pending: list[Job] = []
         self._checkpointer: threading.Thread | None = None
         self._committed = threading.Event()
         self._stop = threading.Event()
@@ -85,7 +80,7 @@ class SqliteWriter:
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         if not self._pending:
             future.get_loop().call_soon(self._commit_round)
-        self._pending.append(_Job(work, future))
+        self._pending.append(Job(work, future))
         return await future
 
     async def close(self) -> None:
@@ -108,21 +103,15 @@ class SqliteWriter:
         conn = conn or self._conn
         batch, self._pending = self._pending, []
         if conn is None:
-            outcomes: list[tuple[bool, Any]] = [(False, RuntimeError(f"{self._name} is closed"))] * len(batch)
+            outcomes: list[Outcome] = [(False, RuntimeError(f"{self._name} is closed"))] * len(batch)
         else:
             outcomes = self._run_batch(conn, batch)
-        for job, (ok, value) in zip(batch, outcomes, strict=True):
-            if job.future.cancelled():
-                continue
-            if ok:
-                job.future.set_result(value)
-            else:
-                job.future.set_exception(value)
+        settle(batch, outcomes)
 
-    def _run_batch(self, conn: Connection, batch: list[_Job]) -> list[tuple[bool, Any]]:
+    def _run_batch(self, conn: Connection, batch: list[Job]) -> list[Outcome]:
         try:
             with conn.begin():
-                results = [(True, job.work(conn)) for job in batch]
+                results = run_all(conn, batch)
             self._committed.set()
             return results
         except Exception as exc:  # every job gets its own outcome below

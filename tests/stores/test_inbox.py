@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -109,3 +110,38 @@ async def test_a_restarted_process_handles_what_the_old_one_accepted(db: Databas
     runtime = FlakyRuntime()
     assert await _intake(db, runtime, now).drain() == 1
     assert [m.text for m in runtime.handled] == ["hoi"]
+
+
+class _CountingInbox(Inbox):
+    """The real inbox, counting its writes; ``fail`` makes the next write fail."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self.puts: list[int] = []
+        self.fail = False
+
+    async def put(self, items: Sequence[InboxItem], at: datetime) -> int:
+        self.puts.append(len(items))
+        if self.fail:
+            self.fail = False
+            raise ConnectionError("database away")
+        return await super().put(items, at)
+
+
+async def test_a_burst_of_webhooks_is_stored_together_and_each_learns_its_own_fate(db: Database) -> None:
+    inbox = _CountingInbox(db)
+    intake = Intake(inbox, FlakyRuntime(), Pseudonymiser(b"k" * 32),
+                    AddressSealer([base64.urlsafe_b64encode(b"s" * 32)]), clock=lambda: T0)
+    burst = [_message(f"person{i}", 0, "hoi") for i in range(50)]
+    await asyncio.gather(*(intake.accept(m) for m in burst))
+    assert inbox.puts == [50]  # one write for the whole burst ...
+    assert (await inbox.counts())["pending"] == 50  # ... and every message is in
+    # A write that fails fails every webhook of its round (Meta redelivers them): none is
+    # answered as accepted while its message is not stored.
+    inbox.fail = True
+    outcomes = await asyncio.gather(*(intake.accept(_message(f"late{i}", 0, "hoi")) for i in range(5)),
+                                    return_exceptions=True)
+    assert all(isinstance(o, ConnectionError) for o in outcomes)
+    await intake.accept(_message("late0", 0, "hoi"))  # the redelivery
+    assert inbox.puts == [50, 5, 1]
+    assert (await inbox.counts())["pending"] == 51

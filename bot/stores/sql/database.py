@@ -1,10 +1,11 @@
 """The SQL database: migrated to the newest schema at start-up, used one job at a time.
 
 Every use is a job: a plain function of a SQLAlchemy :class:`~sqlalchemy.Connection`
-that :meth:`Database.run` runs in a transaction of its own. On SQLite one connection
-on the event loop's thread commits the jobs of one loop round together (see
-:mod:`bot.stores.sqlite_writer`); on PostgreSQL each job runs on a pooled asyncpg
-connection. Callers never see which.
+that :meth:`Database.run` runs as if in a transaction of its own. On both databases the
+jobs of one event-loop round are committed together (group commit): on SQLite by one
+connection on the loop's thread (:mod:`bot.stores.sqlite_writer`), on PostgreSQL on a
+pooled asyncpg connection, a few batches at a time (:mod:`bot.stores.postgres_writer`).
+Callers never see which.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.errors import ConfigError, StoreUnavailable
+from bot.stores.postgres_writer import PostgresWriter
 from bot.stores.sqlite_writer import SqliteWriter
 
 __all__ = ["Database", "normalise_url", "sqlite_engine"]
@@ -72,9 +74,9 @@ def sqlite_engine(url: str) -> Any:
 class Database:
     """Runs jobs in transactions. ``open`` connects and upgrades the schema with Alembic."""
 
-    __slots__ = ("dialect", "_engine", "_writer")
+    __slots__ = ("_engine", "_writer", "dialect")
 
-    def __init__(self, dialect: str, *, writer: SqliteWriter | None = None,
+    def __init__(self, dialect: str, writer: SqliteWriter | PostgresWriter,
                  engine: AsyncEngine | None = None) -> None:
         self.dialect = dialect
         self._writer = writer
@@ -92,10 +94,10 @@ class Database:
                 await writer.start()
             except (SQLAlchemyError, OSError) as exc:
                 raise StoreUnavailable(f"database {parsed.render_as_string(hide_password=True)}: {exc}") from exc
-            db = cls("sqlite", writer=writer)
+            db = cls("sqlite", writer)
         else:
             engine = create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
-            db = cls(engine.dialect.name, engine=engine)
+            db = cls(engine.dialect.name, PostgresWriter(engine), engine)
         try:
             if migrate:
                 await db.upgrade()
@@ -107,16 +109,13 @@ class Database:
         return db
 
     async def run(self, work: Callable[[Connection], T]) -> T:
-        """Run ``work(connection)`` in a transaction of its own; its result once committed.
+        """Run ``work(connection)`` in a transaction; its result once committed.
 
-        ``work`` holds statements only (no awaiting, no other side effects): on SQLite
-        it may run twice when another job committed with it failed.
+        ``work`` holds statements only (no awaiting, no other side effects, no catching
+        of database errors): it shares its transaction with other jobs, and runs a second
+        time, alone, when one of them failed.
         """
-        if self._writer is not None:
-            return await self._writer.run(work)
-        assert self._engine is not None
-        async with self._engine.begin() as conn:
-            return await conn.run_sync(work)
+        return await self._writer.run(work)
 
     async def upgrade(self) -> None:
         """Bring the schema to the newest Alembic revision (idempotent)."""
@@ -129,8 +128,7 @@ class Database:
             raise StoreUnavailable(f"database: {exc}") from exc
 
     async def close(self) -> None:
-        if self._writer is not None:
-            await self._writer.close()
+        await self._writer.close()
         if self._engine is not None:
             await self._engine.dispose()
 

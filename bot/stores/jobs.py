@@ -1,0 +1,45 @@
+"""Database jobs handed to a writer that commits many of them together.
+
+A job is a plain function of a SQLAlchemy :class:`~sqlalchemy.Connection`, its caller's
+future, and nothing else. Both writers (:mod:`bot.stores.sqlite_writer`,
+:mod:`bot.stores.postgres_writer`) run a batch of jobs in one transaction; when one job
+raises, the batch is rolled back and every job runs again alone, so each caller gets its
+own outcome, as if it had had a transaction of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+__all__ = ["Job", "Outcome", "run_all", "settle"]
+
+#: (True, the job's result) or (False, the exception it raised).
+Outcome = tuple[bool, Any]
+
+
+@dataclass(slots=True)
+class Job:
+    work: Callable[[Connection], Any]
+    future: asyncio.Future[Any]
+
+
+def run_all(conn: Connection, batch: Sequence[Job]) -> list[Outcome]:
+    """Every job's result, in order, on one connection inside its transaction (raises on the
+    first failure: the caller rolls back and runs the jobs alone)."""
+    return [(True, job.work(conn)) for job in batch]
+
+
+def settle(batch: Sequence[Job], outcomes: Sequence[Outcome]) -> None:
+    """Hand every caller its own outcome (a caller that gave up is skipped)."""
+    for job, (ok, value) in zip(batch, outcomes, strict=True):
+        if job.future.done():
+            continue
+        if ok:
+            job.future.set_result(value)
+        else:
+            job.future.set_exception(value)

@@ -1,0 +1,74 @@
+"""The PostgreSQL writer commits the jobs of a busy moment together, yet each caller gets
+its own outcome, as if it had had a transaction of its own."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, event
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from bot.stores.postgres_writer import PostgresWriter
+
+
+@pytest.fixture
+async def engine(postgres_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(postgres_url, pool_size=5)
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql("CREATE TABLE t (n INTEGER PRIMARY KEY)")
+    yield engine
+    await engine.dispose()
+
+
+def _insert(n: int, *, fail: bool = False) -> Callable[[Connection], int]:
+    def work(conn: Connection) -> int:
+        conn.exec_driver_sql("INSERT INTO t (n) VALUES (%s)" % n)  # noqa: S608 - a test's integer
+        if fail:
+            raise ValueError(f"job {n} failed after its insert")
+        return n
+
+    return work
+
+
+def _stored(conn: Connection) -> list[int]:
+    return [r[0] for r in conn.exec_driver_sql("SELECT n FROM t ORDER BY n")]
+
+
+async def test_a_failing_job_rolls_back_only_itself(engine: AsyncEngine) -> None:
+    writer = PostgresWriter(engine)
+    outcomes = await asyncio.gather(*(writer.run(_insert(n, fail=n == 7)) for n in range(40)),
+                                    return_exceptions=True)
+    assert [o.args for o in outcomes if isinstance(o, Exception)] == [("job 7 failed after its insert",)]
+    assert [o for o in outcomes if not isinstance(o, Exception)] == [n for n in range(40) if n != 7]
+    assert await writer.run(_stored) == [n for n in range(40) if n != 7]
+    # A database error spoils a PostgreSQL transaction: still only its own job fails.
+    again = await asyncio.gather(writer.run(_insert(100)), writer.run(_insert(3)), writer.run(_insert(101)),
+                                 return_exceptions=True)
+    assert again[0] == 100 and again[2] == 101 and "duplicate key" in str(again[1])
+    await writer.close()
+
+
+async def test_jobs_of_a_busy_moment_share_few_commits(engine: AsyncEngine) -> None:
+    commits: list[Any] = []
+    event.listen(engine.sync_engine, "commit", commits.append)
+    writer = PostgresWriter(engine, in_flight=2)
+    assert await asyncio.gather(*(writer.run(_insert(n)) for n in range(300))) == list(range(300))
+    assert 1 <= len(commits) <= 10  # 300 transactions' worth of work in a handful of commits
+    assert await writer.run(_stored) == list(range(300))
+    # Quiet: a lone job is committed at once, on its own.
+    before = len(commits)
+    assert await writer.run(_insert(1000)) == 1000
+    assert len(commits) == before + 1
+    await writer.close()
+
+
+async def test_close_waits_for_jobs_in_flight(engine: AsyncEngine) -> None:
+    writer = PostgresWriter(engine)
+    pending = [asyncio.ensure_future(writer.run(_insert(n))) for n in range(20)]
+    await asyncio.sleep(0)
+    await writer.close()
+    assert all(p.done() for p in pending)
+    assert await asyncio.gather(*pending) == list(range(20))
