@@ -92,9 +92,6 @@ class Intake:
         self._clock = clock
         self._wake = asyncio.Event()
         self.handled = 0
-        # Messages accepted during this round of the event loop, stored with one statement.
-        self._round: list[InboxItem] = []
-        self._round_stored: asyncio.Future[None] | None = None
 
     # --- the sink contract -------------------------------------------------------------------
 
@@ -107,35 +104,9 @@ class Intake:
             channel=message.channel,
             sealed=self._sealer.seal(encode_inbound(message)),
         )
-        await self._store(item)
+        await self._inbox.keep(item, self._clock())
         self._wake.set()
         return []
-
-    async def _store(self, item: InboxItem) -> None:
-        """Into the inbox together with every message accepted in the same loop round: a
-        burst of webhooks costs one INSERT per round, not one per message."""
-        if self._round_stored is None:
-            self._round_stored = asyncio.get_running_loop().create_future()
-            self._round_stored.get_loop().call_soon(self._store_round)
-        stored = self._round_stored
-        self._round.append(item)
-        await asyncio.shield(stored)
-
-    def _store_round(self) -> None:
-        items, self._round = self._round, []
-        stored, self._round_stored = self._round_stored, None
-        assert stored is not None
-        task = asyncio.get_running_loop().create_task(self._inbox.put(items, self._clock()))
-
-        def done(task: asyncio.Task[int]) -> None:
-            if task.cancelled():
-                stored.cancel()
-            elif (exc := task.exception()) is not None:
-                stored.set_exception(exc)
-            else:
-                stored.set_result(None)
-
-        task.add_done_callback(done)
 
     async def status(self, update: DeliveryStatus) -> None:
         await self._runtime.status(update)

@@ -128,20 +128,23 @@ class _CountingInbox(Inbox):
         return await super().put(items, at)
 
 
-async def test_a_burst_of_webhooks_is_stored_together_and_each_learns_its_own_fate(db: Database) -> None:
+async def test_a_burst_of_webhooks_is_kept_and_each_learns_its_own_fate(db: Database) -> None:
     inbox = _CountingInbox(db)
     intake = Intake(inbox, FlakyRuntime(), Pseudonymiser(b"k" * 32),
                     AddressSealer([base64.urlsafe_b64encode(b"s" * 32)]), clock=lambda: T0)
+    together = db.dialect == "postgresql"  # a statement is a round trip there
     burst = [_message(f"person{i}", 0, "hoi") for i in range(50)]
     await asyncio.gather(*(intake.accept(m) for m in burst))
-    assert inbox.puts == [50]  # one write for the whole burst ...
-    assert (await inbox.counts())["pending"] == 50  # ... and every message is in
-    # A write that fails fails every webhook of its round (Meta redelivers them): none is
-    # answered as accepted while its message is not stored.
+    assert inbox.puts == ([50] if together else [1] * 50)
+    assert (await inbox.counts())["pending"] == 50  # every message is in
+    # A write that fails fails the webhooks whose messages it held (Meta redelivers them);
+    # none is answered as accepted while its message is not stored.
+    inbox.puts.clear()
     inbox.fail = True
     outcomes = await asyncio.gather(*(intake.accept(_message(f"late{i}", 0, "hoi")) for i in range(5)),
                                     return_exceptions=True)
-    assert all(isinstance(o, ConnectionError) for o in outcomes)
-    await intake.accept(_message("late0", 0, "hoi"))  # the redelivery
-    assert inbox.puts == [50, 5, 1]
-    assert (await inbox.counts())["pending"] == 51
+    failed = [o for o in outcomes if isinstance(o, ConnectionError)]
+    assert len(failed) == (5 if together else 1)
+    assert (await inbox.counts())["pending"] == 50 + 5 - len(failed)
+    await asyncio.gather(*(intake.accept(_message(f"late{i}", 0, "hoi")) for i in range(5)))  # redelivered
+    assert (await inbox.counts())["pending"] == 55
