@@ -39,6 +39,10 @@ LEASE = timedelta(seconds=60)
 #: stay fast (Meta redelivers what is not answered in time); a burst waits in the inbox.
 BATCH = 64
 AT_ONCE = 8
+#: While webhooks bring more than this many messages per second, their answers come
+#: first: the inbox is emptied one message at a time, and catches up when the burst ends.
+BUSY_PER_SECOND = 400
+_BUSY_WINDOW = 0.25
 #: After this many failed attempts a message is kept as dead (about a day of retries).
 MAX_ATTEMPTS = 30
 
@@ -92,6 +96,9 @@ class Intake:
         self._clock = clock
         self._wake = asyncio.Event()
         self.handled = 0
+        # Messages accepted in the current short window (loop time): the webhooks' load.
+        self._window_start = 0.0
+        self._window_count = 0
 
     # --- the sink contract -------------------------------------------------------------------
 
@@ -105,8 +112,20 @@ class Intake:
             sealed=self._sealer.seal(encode_inbound(message)),
         )
         await self._inbox.keep(item, self._clock())
+        self._count_accepted()
         self._wake.set()
         return []
+
+    def _count_accepted(self) -> None:
+        now = asyncio.get_running_loop().time()
+        if now - self._window_start > _BUSY_WINDOW:
+            self._window_start, self._window_count = now, 0
+        self._window_count += 1
+
+    def busy(self) -> bool:
+        """Webhooks are arriving faster than :data:`BUSY_PER_SECOND` messages per second."""
+        recent = asyncio.get_running_loop().time() - self._window_start <= _BUSY_WINDOW
+        return recent and self._window_count > BUSY_PER_SECOND * _BUSY_WINDOW
 
     async def status(self, update: DeliveryStatus) -> None:
         await self._runtime.status(update)
@@ -132,10 +151,11 @@ class Intake:
         The claim holds at most one message per person (a newer one waits until the older
         is handled), so the batch's messages can all be handled side by side.
         """
-        rows = await self._inbox.claim(self._clock(), BATCH, LEASE)
+        busy = self.busy()
+        rows = await self._inbox.claim(self._clock(), 1 if busy else BATCH, LEASE)
         if not rows:
             return 0
-        limit = asyncio.Semaphore(AT_ONCE)
+        limit = asyncio.Semaphore(1 if busy else AT_ONCE)
 
         async def one(row: InboxRow) -> bool:
             async with limit:

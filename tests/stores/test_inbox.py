@@ -148,3 +148,17 @@ async def test_a_burst_of_webhooks_is_kept_and_each_learns_its_own_fate(db: Data
     assert (await inbox.counts())["pending"] == 50 + 5 - len(failed)
     await asyncio.gather(*(intake.accept(_message(f"late{i}", 0, "hoi")) for i in range(5)))  # redelivered
     assert (await inbox.counts())["pending"] == 55
+
+
+async def test_during_a_burst_webhook_answers_come_first_and_handling_catches_up_after(db: Database) -> None:
+    runtime = FlakyRuntime()
+    intake = _intake(db, runtime, [T0])
+    burst = [_message(f"person{i}", 0, "hoi") for i in range(150)]  # over 400/s for a quarter second
+    await asyncio.gather(*(intake.accept(m) for m in burst))
+    assert intake.busy()
+    assert await intake.drain_once() == 1  # one message at a time while webhooks pour in
+    await asyncio.sleep(0.3)  # the burst is over
+    assert not intake.busy()
+    assert await intake.drain_once() == 64  # a whole batch, side by side
+    await intake.drain()
+    assert len(runtime.handled) == 150 and (await Inbox(db).counts())["pending"] == 0
