@@ -221,10 +221,13 @@ class Runtime:
                 erased = True
         released = 0
         if not erased:
-            # Held messages wait for a platform's window to reopen; a channel that answers
-            # inline has no window, so nothing of its participants is ever held.
+            # Their message opens a platform's service window (the worker sends pushes as
+            # templates once it has closed) and releases what waited for it. A channel that
+            # answers inline has no window, so nothing of its participants is ever held.
             if message.kind is not InboundKind.BLOCKED and message.channel not in INLINE_CHANNELS:
-                released = await self._s.outbox.release_held(pseudonym, now)
+                _, released = await asyncio.gather(
+                    self._s.insights.wrote(pseudonym, now), self._s.outbox.release_held(pseudonym, now)
+                )
         queued = await self._enqueue(message, None if erased else pseudonym, turn_key, says, now)
         return replace(queued, state=None if erased else turn.state.to_json(), released=released > 0)
 

@@ -262,6 +262,9 @@ class Service:
             "dialogues": sorted(self.catalog.dialogues) if self.catalog else [],
             "outbox_pending": await self.outbox.pending() if self.outbox and ok else None,
             "inbox": await self.inbox.counts() if self.inbox and ok else None,
+            # Since this process started: what became of what it sent (the window's
+            # templates and held messages are counted, never silently dropped).
+            "delivery": self.worker.counts() if self.worker else None,
         }
         return ok, details
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from types import TracebackType
 from typing import ClassVar, Protocol, Self
@@ -121,6 +121,9 @@ class Channel(ABC):
     #: The platform may accept a message and refuse it later, in a status report (WhatsApp):
     #: a sent message is kept until a status confirms it or sends it another way.
     reports_failures_later: ClassVar[bool] = False
+    #: Free-form messages only this long after the participant's last message (WhatsApp's
+    #: customer service window); a push after it goes as its template or waits.
+    service_window: ClassVar[timedelta | None] = None
 
     async def initialize(self) -> None:
         """Connect to the platform (e.g. register the webhook). Default: nothing."""

@@ -33,6 +33,8 @@ BACKOFF_MAX = 15 * 60.0
 @dataclass(frozen=True, slots=True)
 class Delivered:
     platform_message_id: str | None
+    #: It went as its pre-approved template (the platform's window was closed).
+    template: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +90,9 @@ class Sender:
         message = decode(row.payload)
         key = row.pseudonym or hashlib.sha256(address.encode()).hexdigest()
         if row.via_template:
-            # The platform already refused it as outside the window (perhaps only in a
-            # later status report): free-form text would be refused again.
+            # The window is closed (the worker knows when they last wrote, or the platform
+            # refused it, perhaps only in a later status report): free-form text would be
+            # refused.
             return await self._outside_window(row, address, message, key)
         try:
             async with self.pacer.turn(key):
@@ -123,7 +126,7 @@ class Sender:
             return Failed(f"template refused: {exc}", unreachable=isinstance(exc, Forbidden))
         except TransientError as exc:
             return Retry(backoff(row.attempts), f"template: {type(exc).__name__}")
-        return Delivered(receipt.platform_message_id)
+        return Delivered(receipt.platform_message_id, template=True)
 
     def _wait(self, exc: RetryAfter, key: str) -> Retry:
         """The platform asked to slow down: pause this recipient or every send."""

@@ -12,11 +12,13 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from bot.channels.base import Channel
 from bot.delivery.sender import Delivered, Failed, Held, Retry, Sender
 from bot.keyed_locks import KeyedLocks
-from bot.stores.sql.insights import InsightStore
+from bot.stores.sql.insights import InsightStore, Participant
 from bot.stores.sql.outbox import BULK, Outbox, OutboxRow
 
 __all__ = ["OutboxWorker"]
@@ -24,6 +26,9 @@ __all__ = ["OutboxWorker"]
 log = logging.getLogger(__name__)
 
 HELD_RECHECK = timedelta(hours=6)
+#: A push goes as its template this long before the participant's service window closes:
+#: their last message was handled a moment after they sent it, and the send takes time.
+WINDOW_MARGIN = timedelta(minutes=10)
 
 
 def _utcnow() -> datetime:
@@ -54,6 +59,8 @@ class OutboxWorker:
         self.delivered = 0
         self.failed = 0
         self.held = 0
+        #: Pushes sent as their template because the window was closed.
+        self.templated = 0
         #: Pushes not sent because the participant stopped or became unreachable.
         self.dropped = 0
 
@@ -130,11 +137,10 @@ class OutboxWorker:
                         await self._outbox.retry(later, self._clock() + timedelta(seconds=1), "behind")
                     return
 
-    async def _may_push(self, pseudonym: str) -> bool:
-        """False after "stop", a block or an erasure (``mark_unreachable`` clears ``active``
-        too); "start" sets it again."""
-        participant = await self._insights.participant(pseudonym)
-        return participant is not None and participant.active
+    def counts(self) -> dict[str, int]:
+        """What became of the messages this process sent (for ``/healthz``)."""
+        return {"delivered": self.delivered, "as_template": self.templated, "held": self.held,
+                "failed": self.failed, "dropped": self.dropped}
 
     async def _deliver(self, row: OutboxRow) -> bool:
         sender = self._senders.get(row.channel)
@@ -142,17 +148,25 @@ class OutboxWorker:
         if sender is None:
             await self._outbox.retry(row, now + timedelta(minutes=5), f"channel {row.channel} not running")
             return False
-        if row.priority >= BULK and row.pseudonym and not await self._may_push(row.pseudonym):
-            # Stopped, blocked us or erased: nothing unasked-for goes out any more.
-            self.dropped += await self._outbox.drop_pending(row.pseudonym)
-            log.info("outbox: push dropped, the participant stopped or cannot be reached")
-            return False
+        if row.priority >= BULK and row.pseudonym:
+            participant = await self._insights.participant(row.pseudonym)
+            if participant is None or not participant.active:
+                # Stopped ("start" sets it again), blocked us (``mark_unreachable`` clears
+                # ``active`` too) or erased: nothing unasked-for goes out any more.
+                self.dropped += await self._outbox.drop_pending(row.pseudonym)
+                log.info("outbox: push dropped, the participant stopped or cannot be reached")
+                return False
+            if not row.via_template and _window_closed(sender.channel, participant, now):
+                row = replace(row, via_template=True)
         outcome = await sender.deliver(row)
         now = self._clock()
         if isinstance(outcome, Delivered):
             await self._outbox.delivered(row, outcome.platform_message_id, now,
                                          confirm=sender.channel.reports_failures_later)
             self.delivered += 1
+            if outcome.template:
+                self.templated += 1
+                log.info("outbox: sent as its template, outside the 24-hour window (%s)", row.channel)
             return True
         if isinstance(outcome, Retry):
             await self._outbox.retry(row, now + outcome.after, outcome.reason)
@@ -169,3 +183,12 @@ class OutboxWorker:
             await self._insights.mark_unreachable(row.pseudonym)
             await self._outbox.drop_pending(row.pseudonym)
         return False
+
+
+def _window_closed(channel: Channel, participant: Participant, now: datetime) -> bool:
+    """The channel's service window for this participant is (nearly) over.
+
+    Unknown (no message on record) counts as open: the platform's refusal decides then.
+    """
+    window, last = channel.service_window, participant.last_inbound_at
+    return window is not None and last is not None and now - last >= window - WINDOW_MARGIN

@@ -68,6 +68,18 @@ async def test_answers_are_idempotent_and_carry_week(db: Database) -> None:
     assert iso_week(T0) == "2026-W47"
 
 
+async def test_each_message_moves_the_last_inbound_time_of_that_participant_only(db: Database) -> None:
+    store = InsightStore(db)
+    await store.enrol("p1", "whatsapp", "velsen", "nl", T0)
+    await store.enrol("p2", "whatsapp", "velsen", "nl", T0)
+    await store.wrote("p1", T0 + timedelta(hours=30))
+    await store.wrote("nobody", T0 + timedelta(hours=30))  # not enrolled: nothing to move
+    p1, p2 = await store.participant("p1"), await store.participant("p2")
+    assert p1 is not None and p1.last_inbound_at == T0 + timedelta(hours=30)
+    assert p2 is not None and p2.last_inbound_at == T0
+    assert await store.participant("nobody") is None
+
+
 async def test_enrol_updates_language_and_keeps_municipality(db: Database) -> None:
     store = InsightStore(db)
     await store.enrol("p1", "webchat", "velsen", "nl", T0)

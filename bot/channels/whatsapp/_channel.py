@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import ClassVar
 
 import aiohttp
@@ -39,6 +40,8 @@ class WhatsAppChannel(Channel):
     name: ClassVar[str] = "whatsapp"
     #: A free-form message outside the 24-hour window is accepted, then fails (131047).
     reports_failures_later: ClassVar[bool] = True
+    #: A participant's message opens 24 hours for free-form messages; after that only templates.
+    service_window: ClassVar[timedelta | None] = timedelta(hours=24)
     #: Meta's defaults: 80 messages/s per number; pair rate 1 per 6 s with bursts.
     pacing: ClassVar[Pacing] = Pacing(
         overall_per_second=80, per_recipient_interval=6.0, per_recipient_burst=5

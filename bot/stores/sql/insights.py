@@ -33,6 +33,9 @@ _SET_ACTIVE = update(participants).where(participants.c.pseudonym == bindparam("
 _UNREACHABLE = (
     update(participants).where(participants.c.pseudonym == bindparam("p")).values(unreachable=True, active=False)
 )
+_WROTE = update(participants).where(participants.c.pseudonym == bindparam("p")).values(
+    last_inbound_at=bindparam("at")
+)
 _PARTICIPANT = select(participants).where(participants.c.pseudonym == bindparam("p"))
 
 
@@ -102,6 +105,10 @@ class InsightStore:
         update_cols = ("lang", "last_inbound_at") + (("municipality",) if municipality else ())
         stmt = upsert(self._db.dialect, participants, "pseudonym", update_cols)
         await self._db.run(lambda conn: conn.execute(stmt, values))
+
+    async def wrote(self, pseudonym: str, at: datetime) -> None:
+        """The participant sent a message at ``at``: it opens a platform's service window."""
+        await self._db.run(lambda conn: conn.execute(_WROTE, {"p": pseudonym, "at": at}))
 
     async def set_active(self, pseudonym: str, active: bool) -> None:
         await self._db.run(lambda conn: conn.execute(_SET_ACTIVE, {"p": pseudonym, "a": active}))
