@@ -40,8 +40,12 @@ LEASE = timedelta(seconds=60)
 BATCH = 64
 AT_ONCE = 8
 #: While webhooks bring more than this many messages per second, their answers come
-#: first: the inbox is emptied one message at a time, and catches up when the burst ends.
+#: first: the inbox is emptied at a trickle, one message per :data:`BUSY_PAUSE`, and
+#: catches up when the burst ends. (Handling a message and sending its reply costs
+#: several times what accepting it does; the replies of a burst that size wait for the
+#: number's throughput, 80 a second by default, anyway.)
 BUSY_PER_SECOND = 400
+BUSY_PAUSE = 0.02
 _BUSY_WINDOW = 0.25
 #: After this many failed attempts a message is kept as dead (about a day of retries).
 MAX_ATTEMPTS = 30
@@ -95,6 +99,7 @@ class Intake:
         self._sealer = sealer
         self._clock = clock
         self._wake = asyncio.Event()
+        self._trickle = asyncio.Lock()
         self.handled = 0
         # Messages accepted in the current short window (loop time): the webhooks' load.
         self._window_start = 0.0
@@ -155,11 +160,17 @@ class Intake:
         rows = await self._inbox.claim(self._clock(), 1 if busy else BATCH, LEASE)
         if not rows:
             return 0
-        limit = asyncio.Semaphore(1 if busy else AT_ONCE)
+        limit = asyncio.Semaphore(AT_ONCE)
 
         async def one(row: InboxRow) -> bool:
             async with limit:
-                return await self._handle(row)
+                if not self.busy():
+                    return await self._handle(row)
+                # A burst began (perhaps while this batch was under way): a trickle.
+                async with self._trickle:
+                    ok = await self._handle(row)
+                    await asyncio.sleep(BUSY_PAUSE)
+                    return ok
 
         handled = await asyncio.gather(*(one(row) for row in rows))
         await self._inbox.done([row.id for row, ok in zip(rows, handled, strict=True) if ok])

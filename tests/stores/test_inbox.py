@@ -27,6 +27,10 @@ async def test_put_is_idempotent_and_claims_go_oldest_first_one_per_person(db: D
     inbox = Inbox(db)
     assert await inbox.put([_item("a1", "anne"), _item("b1", "bo"), _item("a2", "anne")], T0) == 3
     assert await inbox.put([_item("a1", "anne")], T0) == 0  # Meta redelivered the webhook
+    kept = {r["idempotency_key"]: r for r in await rows(db, Inbox.table())}
+    assert sorted(kept) == ["a1", "a2", "b1"]
+    assert {(r["received_at"], r["status"], r["attempts"], r["not_before"]) for r in kept.values()} == {
+        (T0, "pending", 0, None)}
     first = await inbox.claim(T0, 10, LEASE)
     assert [r.sealed for r in first] == ["sealed-a1", "sealed-b1"]  # anne's second waits for her first
     assert await inbox.claim(T0, 10, LEASE) == []  # leased, and a2 still behind a1

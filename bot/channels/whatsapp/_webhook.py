@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from aiohttp import web
 
@@ -92,12 +92,15 @@ class WebhookHandler:
             by_person: dict[str, list[InboundMessage]] = {}
             for message in parsed.messages:
                 by_person.setdefault(message.channel_user_id, []).append(message)
-            outcomes = await asyncio.gather(
-                *(self._accept_in_order(m) for m in by_person.values()), return_exceptions=True
-            )
-            failed = next((o for o in outcomes if isinstance(o, BaseException)), None)
-            if failed is not None:
-                raise failed
+            if len(by_person) == 1:  # the usual webhook: no task to spare
+                await self._accept_in_order(parsed.messages)
+            else:
+                outcomes = await asyncio.gather(
+                    *(self._accept_in_order(m) for m in by_person.values()), return_exceptions=True
+                )
+                failed = next((o for o in outcomes if isinstance(o, BaseException)), None)
+                if failed is not None:
+                    raise failed
             for status in parsed.statuses:
                 await self._sink.status(status)
         except Exception as exc:
@@ -110,7 +113,7 @@ class WebhookHandler:
                 self._after_accept(message)
         return web.Response(status=200, text="ok")
 
-    async def _accept_in_order(self, messages: list[InboundMessage]) -> None:
+    async def _accept_in_order(self, messages: Sequence[InboundMessage]) -> None:
         for message in messages:
             await self._sink.accept(message)
 

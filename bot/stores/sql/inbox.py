@@ -40,6 +40,13 @@ class InboxRow:
 
 
 _older = aliased(inbox)
+#: On SQLite, the webhook's INSERT goes to the driver as it is: through SQLAlchemy's
+#: execution it cost about 150 µs a message, a third of the webhook's answer (py-spy at
+#: 1,600 messages/s); the driver's own statement costs a tenth of that.
+_SQLITE_PUT = (
+    "INSERT INTO inbox (idempotency_key, pseudonym, channel, sealed, received_at, attempts, status)"
+    " VALUES (?, ?, ?, ?, ?, 0, 'pending') ON CONFLICT (idempotency_key) DO NOTHING"
+)
 _DELETE = delete(inbox).where(inbox.c.id.in_(bindparam("ids", expanding=True)))
 
 
@@ -59,6 +66,8 @@ class Inbox:
         """Keep messages until handled; how many were new (known keys are skipped)."""
         if not items:
             return 0
+        if self._db.dialect == "sqlite":
+            return await self._db.run(lambda conn: _sqlite_put(conn, items, at))
         rows = [
             {"idempotency_key": i.idempotency_key, "pseudonym": i.pseudonym, "channel": i.channel,
              "sealed": i.sealed, "received_at": at, "not_before": None, "attempts": 0,
@@ -146,3 +155,13 @@ class Inbox:
 
         return await self._db.run(work)
 
+
+
+def _sqlite_put(conn: Connection, items: Sequence[InboxItem], at: datetime) -> int:
+    """:meth:`Inbox.put` on SQLite, in the writer's transaction (the same driver connection)."""
+    received = inbox.c.received_at.type.bind_processor(conn.dialect)
+    when = received(at) if received is not None else at
+    cursor = conn.connection.driver_connection.executemany(  # type: ignore[union-attr]
+        _SQLITE_PUT, [(i.idempotency_key, i.pseudonym, i.channel, i.sealed, when) for i in items]
+    )
+    return int(cursor.rowcount)
