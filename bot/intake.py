@@ -82,7 +82,7 @@ def _backoff(attempts: int) -> timedelta:
 
 
 class Intake:
-    """The :class:`InboundSink` for platform channels, and the loop that empties the inbox."""
+    """The :class:`WebhookSink` for platform channels, and the loop that empties the inbox."""
 
     def __init__(
         self,
@@ -109,23 +109,32 @@ class Intake:
 
     async def accept(self, message: InboundMessage) -> Sequence[OutboundMessage]:
         """Durably in the inbox when this returns (replies follow through the outbox)."""
-        key = hashlib.sha256(f"{message.channel}\x00{message.message_id}".encode()).hexdigest()
-        item = InboxItem(
-            idempotency_key=key,
-            pseudonym=self._pseudo.pseudonym(message.channel, message.channel_user_id),
-            channel=message.channel,
-            sealed=self._sealer.seal(encode_inbound(message)),
-        )
-        await self._inbox.keep(item, self._clock())
-        self._count_accepted()
-        self._wake.set()
+        await self.accept_all((message,))
         return []
 
-    def _count_accepted(self) -> None:
+    async def accept_all(self, messages: Sequence[InboundMessage]) -> None:
+        """One webhook's messages, kept with one write, in their order (so each person's
+        messages are handled in the order they came)."""
+        if not messages:
+            return
+        items = [
+            InboxItem(
+                idempotency_key=hashlib.sha256(f"{m.channel}\x00{m.message_id}".encode()).hexdigest(),
+                pseudonym=self._pseudo.pseudonym(m.channel, m.channel_user_id),
+                channel=m.channel,
+                sealed=self._sealer.seal(encode_inbound(m)),
+            )
+            for m in messages
+        ]
+        await self._inbox.keep(items, self._clock())
+        self._count_accepted(len(items))
+        self._wake.set()
+
+    def _count_accepted(self, count: int) -> None:
         now = asyncio.get_running_loop().time()
         if now - self._window_start > _BUSY_WINDOW:
             self._window_start, self._window_count = now, 0
-        self._window_count += 1
+        self._window_count += count
 
     def busy(self) -> bool:
         """Webhooks are arriving faster than :data:`BUSY_PER_SECOND` messages per second."""

@@ -109,6 +109,15 @@ class InboundSink(Protocol):
     async def status(self, update: DeliveryStatus) -> None: ...
 
 
+class WebhookSink(InboundSink, Protocol):
+    """Where a platform that batches its webhooks (WhatsApp) hands one delivery whole."""
+
+    async def accept_all(self, messages: Sequence[InboundMessage]) -> None:
+        """Keep every message durably, in this order, or raise (then none may be counted
+        as accepted: the platform redelivers them all, and repeats are recognised by id)."""
+        ...
+
+
 class Channel(ABC):
     """One messaging platform.
 

@@ -166,3 +166,19 @@ async def test_during_a_burst_webhook_answers_come_first_and_handling_catches_up
     assert await intake.drain_once() == 64  # a whole batch, side by side
     await intake.drain()
     assert len(runtime.handled) == 150 and (await Inbox(db).counts())["pending"] == 0
+
+
+async def test_one_webhooks_messages_are_kept_with_one_write_in_the_order_meta_sent_them(db: Database) -> None:
+    inbox = _CountingInbox(db)
+    runtime = FlakyRuntime()
+    intake = Intake(inbox, runtime, Pseudonymiser(b"k" * 32),
+                    AddressSealer([base64.urlsafe_b64encode(b"s" * 32)]), clock=lambda: T0)
+    batch = [_message("anne", 0, "eerste"), _message("bo", 0, "hoi"), _message("anne", 1, "tweede"),
+             _message("anne", 2, "derde")]
+    await intake.accept_all(batch)
+    assert inbox.puts == [4]
+    await intake.accept_all(batch)  # Meta redelivered the whole webhook: nothing new
+    assert (await inbox.counts())["pending"] == 4
+    await intake.drain()
+    assert [m.text for m in runtime.handled if m.channel_user_id == "anne"] == ["eerste", "tweede", "derde"]
+    assert sorted(m.text for m in runtime.handled) == ["derde", "eerste", "hoi", "tweede"]

@@ -17,7 +17,7 @@ import io
 import json
 import uuid
 from collections import Counter, deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -484,6 +484,10 @@ class RecordingSink:
             raise ConnectionError(f"store unavailable while writing {message.text!r}")
         self.accepted.append(message)
         return []
+
+    async def accept_all(self, messages: Sequence[InboundMessage]) -> None:
+        for message in messages:
+            await self.accept(message)
 
     async def status(self, update: DeliveryStatus) -> None:
         self.calls += 1

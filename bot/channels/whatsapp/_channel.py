@@ -11,7 +11,7 @@ from typing import ClassVar
 import aiohttp
 from aiohttp import web
 
-from bot.channels.base import Channel, InboundSink, Pacing, SendReceipt, TemplateMessage
+from bot.channels.base import Channel, Pacing, SendReceipt, TemplateMessage, WebhookSink
 from bot.errors import BadRequest, ChannelError
 from bot.messages import InboundMessage, OutboundMessage
 
@@ -50,7 +50,7 @@ class WhatsAppChannel(Channel):
     def __init__(
         self,
         settings: WhatsAppSettings,
-        sink: InboundSink,
+        sink: WebhookSink,
         *,
         session: aiohttp.ClientSession | None = None,
     ) -> None:

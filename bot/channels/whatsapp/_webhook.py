@@ -7,16 +7,15 @@ and the runtime de-duplicates on the ``wamid``.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from aiohttp import web
 
-from bot.channels.base import InboundSink
+from bot.channels.base import WebhookSink
 from bot.messages import InboundMessage
 
 from ._parse import ParsedWebhook, PayloadError, parse_webhook
@@ -52,7 +51,7 @@ class WebhookHandler:
     def __init__(
         self,
         settings: WhatsAppSettings,
-        sink: InboundSink,
+        sink: WebhookSink,
         after_accept: Callable[[InboundMessage], None] | None = None,
     ) -> None:
         self._settings = settings
@@ -88,19 +87,8 @@ class WebhookHandler:
             return web.Response(status=400, text=reason)
         _log_unusual(parsed)
         try:
-            # One person's messages in order; different people's side by side.
-            by_person: dict[str, list[InboundMessage]] = {}
-            for message in parsed.messages:
-                by_person.setdefault(message.channel_user_id, []).append(message)
-            if len(by_person) == 1:  # the usual webhook: no task to spare
-                await self._accept_in_order(parsed.messages)
-            else:
-                outcomes = await asyncio.gather(
-                    *(self._accept_in_order(m) for m in by_person.values()), return_exceptions=True
-                )
-                failed = next((o for o in outcomes if isinstance(o, BaseException)), None)
-                if failed is not None:
-                    raise failed
+            # All of them with one write, in the order Meta sent them.
+            await self._sink.accept_all(parsed.messages)
             for status in parsed.statuses:
                 await self._sink.status(status)
         except Exception as exc:
@@ -112,10 +100,6 @@ class WebhookHandler:
             for message in parsed.messages:
                 self._after_accept(message)
         return web.Response(status=200, text="ok")
-
-    async def _accept_in_order(self, messages: Sequence[InboundMessage]) -> None:
-        for message in messages:
-            await self._sink.accept(message)
 
     def _municipality_of(self, phone_number_id: str) -> str | None:
         number = self._settings.number(phone_number_id)

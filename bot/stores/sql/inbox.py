@@ -77,8 +77,8 @@ class Inbox:
         stmt = insert_ignore(self._db.dialect, inbox).returning(inbox.c.id)
         return await self._db.run(lambda conn: len(conn.execute(stmt, rows).all()))
 
-    async def keep(self, item: InboxItem, at: datetime) -> None:
-        """Keep one message (a webhook's); durable when this returns.
+    async def keep(self, batch: Sequence[InboxItem], at: datetime) -> None:
+        """Keep one webhook's messages; durable when this returns.
 
         On PostgreSQL every statement is a round trip to the server, so the messages kept
         during one round of the event loop go in with one INSERT: the first waits one
@@ -88,14 +88,14 @@ class Inbox:
         waiting a turn would only add latency there.
         """
         if self._db.dialect != "postgresql":
-            await self.put([item], at)
+            await self.put(batch, at)
             return
         if self._round is not None:
             items, stored = self._round
-            items.append(item)
+            items.extend(batch)
             await asyncio.shield(stored)
             return
-        items, stored = [item], asyncio.get_running_loop().create_future()
+        items, stored = list(batch), asyncio.get_running_loop().create_future()
         self._round = (items, stored)
         try:
             await asyncio.sleep(0)
