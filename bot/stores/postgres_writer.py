@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.stores.jobs import Job, Outcome, run_all, settle
@@ -85,11 +86,18 @@ class PostgresWriter:
             if self._pending and not self._scheduled:
                 self._dispatch()
 
-    async def _run_batch(self, batch: list[Job]) -> list[Outcome]:
+    async def _run_batch(self, batch: list[Job], *, reconnected: bool = False) -> list[Outcome]:
         try:
             async with self._engine.begin() as conn:
                 return await conn.run_sync(run_all, batch)
+        except DBAPIError as exc:
+            if exc.connection_invalidated and not reconnected:
+                # The pooled connection was dead (the server restarted, or closed an idle
+                # connection); the pool has dropped it. Once more, on a fresh one.
+                return await self._run_batch(batch, reconnected=True)
+            if len(batch) == 1:
+                return [(False, exc)]
         except Exception as exc:  # every job gets its own outcome below
             if len(batch) == 1:
                 return [(False, exc)]
-        return [(await self._run_batch([job]))[0] for job in batch]
+        return [(await self._run_batch([job], reconnected=True))[0] for job in batch]

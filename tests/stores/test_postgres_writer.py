@@ -72,3 +72,21 @@ async def test_close_waits_for_jobs_in_flight(engine: AsyncEngine) -> None:
     await writer.close()
     assert all(p.done() for p in pending)
     assert await asyncio.gather(*pending) == list(range(20))
+
+
+async def test_a_connection_the_server_closed_is_replaced_without_failing_a_job(
+    engine: AsyncEngine, postgres_url: str
+) -> None:
+    """No pre-ping: a batch that meets a dead pooled connection runs again on a fresh one."""
+    writer = PostgresWriter(engine, in_flight=1)
+    assert await writer.run(_insert(1)) == 1  # the pool now holds an open connection
+    other = create_async_engine(postgres_url)
+    async with other.begin() as conn:  # as a server restart or an idle timeout would
+        killed = (await conn.exec_driver_sql(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
+    await other.dispose()
+    assert killed >= 1
+    assert await writer.run(_insert(2)) == 2  # one job alone: no other job to fall back on
+    assert await writer.run(_stored) == [1, 2]
+    await writer.close()

@@ -96,7 +96,9 @@ class Database:
                 raise StoreUnavailable(f"database {parsed.render_as_string(hide_password=True)}: {exc}") from exc
             db = cls("sqlite", writer)
         else:
-            engine = create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+            # No pre-ping (a round trip before every batch): the writer runs a batch again
+            # on a fresh connection when its connection turns out to be dead.
+            engine = create_async_engine(url, pool_size=10, max_overflow=10)
             db = cls(engine.dialect.name, PostgresWriter(engine), engine)
         try:
             if migrate:
