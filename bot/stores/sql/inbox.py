@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Table, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from bot.stores.sql._dialect import insert_ignore
@@ -112,12 +112,18 @@ class Inbox:
     async def claim(self, now: datetime, limit: int, lease: timedelta) -> list[InboxRow]:
         """Take up to ``limit`` rows, oldest first, that are due and have no older row waiting."""
         due = or_(inbox.c.not_before.is_(None), inbox.c.not_before <= now)
-        waiting_before = exists().where(
-            _older.c.pseudonym == inbox.c.pseudonym, _older.c.id < inbox.c.id, _older.c.status == "pending",
+        # "Their oldest waiting message" as a per-row lookup on the pseudonym index. As an
+        # anti-join (NOT EXISTS an older one) PostgreSQL planned it, on a table that grew
+        # from empty faster than its statistics, as a scan of the whole inbox for every
+        # candidate: the claims of a burst's backlog took a server core.
+        oldest_of_theirs = (
+            select(func.min(_older.c.id))
+            .where(_older.c.pseudonym == inbox.c.pseudonym, _older.c.status == "pending")
+            .scalar_subquery()
         )
         pick = (
             select(inbox.c.id)
-            .where(inbox.c.status == "pending", due, ~waiting_before)
+            .where(inbox.c.status == "pending", due, inbox.c.id == oldest_of_theirs)
             .order_by(inbox.c.id)
             .limit(limit)
         )
