@@ -13,6 +13,7 @@ from bot.channels.base import DeliveryState
 from bot.messages import InboundKind, OutboundMessage
 from tests.support import whatsapp_payloads as wp
 from tests.support.fake_whatsapp import (
+    APP_SECRET,
     UTRECHT,
     VERIFY_TOKEN,
     ZEIST,
@@ -300,3 +301,21 @@ async def test_body_over_metas_3_mb_maximum_is_refused(wa: WhatsAppHarness) -> N
     huge = wa.fake.inbound(UTRECHT, ANNE, wp.text(ANNE, "a" * (3 * 1024 * 1024)))
     assert await wa.meta.post(huge) == 413
     assert wa.sink.calls == 0
+
+
+@pytest.mark.parametrize("size, status", [(0, 200), (3 * 1024 * 1024, 413)])
+async def test_a_body_sent_in_chunks_without_a_length_is_read_whole_and_bounded_too(
+    wa: WhatsAppHarness, size: int, status: int
+) -> None:
+    """Meta sends a Content-Length; a proxy may pass the body on chunked instead."""
+    body = wp.meta_bytes(wa.fake.inbound(UTRECHT, ANNE, wp.text(ANNE, "hoi ünïcode" + "a" * size)))
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for i in range(0, len(body), 1000):
+            yield body[i:i + 1000]
+
+    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": wp.sign(APP_SECRET, body)}
+    response = await wa.meta.client.post("/webhooks/whatsapp", data=chunks(), headers=headers)
+    assert response.request_info.headers.get("Transfer-Encoding") == "chunked"
+    assert response.status == status
+    assert [m.text for m in wa.sink.accepted] == (["hoi ünïcode"] if status == 200 else [])

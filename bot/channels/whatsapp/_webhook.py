@@ -108,6 +108,9 @@ class WebhookHandler:
 
 async def _read_body(request: web.Request) -> bytes | None:
     """The raw body, or None when it is over Meta's 3 MB maximum."""
+    length = request.content_length
+    if length is not None:  # Meta's case: the stream ends after that many bytes
+        return None if length > MAX_BODY_BYTES else await request.content.read()
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.content.iter_chunked(64 * 1024):
