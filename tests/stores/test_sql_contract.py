@@ -173,10 +173,11 @@ async def test_outbox_keeps_a_sent_row_until_a_status_confirms_it(db: Database) 
     assert await box.pending() == 0  # nothing left to send ...
     assert await box.claim(T0 + timedelta(hours=1), 10, timedelta(seconds=30)) == []  # ... or to claim
     recorded = await box.log_status("whatsapp", "wamid.a", "delivered", T0)
-    assert recorded == StatusRecorded("p1", due_again=False)
+    assert recorded == StatusRecorded("p1", due_again=False, changed=1)
     assert _sent_rows(await rows(db, outbox)) == [("b", "wamid.b")]
     # A status for a row already settled, or for a message never kept, only goes into the log.
-    assert (await box.log_status("whatsapp", "wamid.a", "read", T0)).due_again is False
+    again = await box.log_status("whatsapp", "wamid.a", "read", T0)
+    assert (again.due_again, again.changed) == (False, 0)
     assert await box.forget_unconfirmed(T0) == 0
     assert await box.forget_unconfirmed(T0 + timedelta(seconds=1)) == 1
     assert await rows(db, outbox) == []

@@ -129,19 +129,24 @@ class Inbox:
         )
         if self._db.dialect == "postgresql":
             pick = pick.with_for_update(skip_locked=True)
+        # Joined to the picked ids (not ``id IN (subquery)``, which PostgreSQL ran as a
+        # scan of the whole inbox, a burst's backlog included, for every claim).
+        picked = pick.cte("picked")
         stmt = (
             update(inbox)
-            .where(inbox.c.id.in_(pick.scalar_subquery()))
+            .where(inbox.c.id == picked.c.id)
             .values(not_before=now + lease, attempts=inbox.c.attempts + 1)
             .returning(inbox.c.id, inbox.c.pseudonym, inbox.c.sealed, inbox.c.attempts)
         )
         rows = await self._db.run(lambda conn: conn.execute(stmt).all())
+        self._db.churned(inbox, len(rows))
         return sorted((InboxRow(*r) for r in rows), key=lambda r: r.id)
 
     async def done(self, ids: Sequence[int]) -> None:
         """Handled: forget them."""
         if ids:
             await self._db.run(lambda conn: conn.execute(_DELETE, {"ids": list(ids)}))
+            self._db.churned(inbox, len(ids))
 
     async def postpone(self, row: InboxRow, until: datetime, error: str, *, dead: bool = False) -> None:
         """Handling failed: try again from ``until`` (or never, when ``dead``)."""

@@ -119,6 +119,8 @@ class StatusRecorded:
 
     pseudonym: str | None
     due_again: bool = False
+    #: Outbox rows the status settled (deleted or changed).
+    changed: int = 0
 
 
 class Outbox:
@@ -191,13 +193,15 @@ class Outbox:
         )
         if self._db.dialect == "postgresql":
             pick = pick.with_for_update(skip_locked=True)
+        picked = pick.cte("picked")  # joined, not IN (subquery): see Inbox.claim
         stmt = (
             update(outbox)
-            .where(outbox.c.id.in_(pick.scalar_subquery()))
+            .where(outbox.c.id == picked.c.id)
             .values(status="sending", lease_until=now + lease, attempts=outbox.c.attempts + 1)
             .returning(*_ROW)
         )
         rows = await self._db.run(lambda conn: conn.execute(stmt).all())
+        self._db.churned(outbox, len(rows))
         claimed = [OutboxRow(*r) for r in rows]
         return sorted(claimed, key=lambda r: (r.priority, r.due_at, r.id))
 
@@ -217,6 +221,7 @@ class Outbox:
             conn.execute(_LOG, log)
 
         await self._db.run(work)
+        self._db.churned(outbox, 1)
 
     async def retry(self, row: OutboxRow, due_at: datetime, error: str) -> None:
         """Give the row back, due again at ``due_at``."""
@@ -283,9 +288,11 @@ class Outbox:
                                 "error_code": error_code, "detail": None, "at": at})
             changed = conn.execute(_AFTER_STATUS[then], {**ids, "due": due, "why": why}).rowcount or 0
             due_again = changed > 0 and then in (AfterStatus.VIA_TEMPLATE, AfterStatus.RESEND)
-            return StatusRecorded(pseudonym, due_again)
+            return StatusRecorded(pseudonym, due_again, changed)
 
-        return await self._db.run(work)
+        recorded = await self._db.run(work)
+        self._db.churned(outbox, recorded.changed)
+        return recorded
 
     async def forget_unconfirmed(self, before: datetime) -> int:
         """Sent rows whose status never came (webhooks lost or not subscribed): let go."""
