@@ -52,6 +52,14 @@ async def _explain_claim(db: Database, claim: Callable[[], Awaitable[Any]]) -> d
         return await conn.run_sync(explain)
 
 
+async def _inbox_backlog(db: Database) -> None:
+    """:data:`BACKLOG` waiting messages of 5,000 people, as a burst leaves them."""
+    await db.run(lambda conn: conn.execute(text(
+        "INSERT INTO inbox (idempotency_key, pseudonym, channel, sealed, received_at, attempts, status)"
+        " SELECT md5(g::text), 'p' || (g % 5000), 'whatsapp', repeat('x', 400), :at, 0, 'pending'"
+        " FROM generate_series(1, :n) g"), {"at": NOW, "n": BACKLOG}))
+
+
 def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
     found = [plan]
     for child in plan.get("Plans", []):
@@ -73,10 +81,7 @@ def _pages(result: dict[str, Any]) -> int:
 async def test_an_inbox_claim_takes_the_front_of_a_backlog_without_reading_it_all(postgres_url: str) -> None:
     db = await Database.open(postgres_url)
     try:
-        await db.run(lambda conn: conn.execute(text(
-            "INSERT INTO inbox (idempotency_key, pseudonym, channel, sealed, received_at, attempts, status)"
-            " SELECT md5(g::text), 'p' || (g % 5000), 'whatsapp', repeat('x', 400), :at, 0, 'pending'"
-            " FROM generate_series(1, :n) g"), {"at": NOW, "n": BACKLOG}))
+        await _inbox_backlog(db)
         inbox = Inbox(db)
         result = await _explain_claim(db, lambda: inbox.claim(NOW, 1, timedelta(seconds=60)))
         assert result["Plan"]["Actual Rows"] == 1  # it did take one
@@ -111,10 +116,7 @@ async def test_the_inbox_is_vacuumed_as_a_backlog_is_worked_off(postgres_url: st
     the server's autovacuum comes by (off on some servers; once a minute at best)."""
     db = await Database.open(postgres_url)
     try:
-        await db.run(lambda conn: conn.execute(text(
-            "INSERT INTO inbox (idempotency_key, pseudonym, channel, sealed, received_at, attempts, status)"
-            " SELECT md5(g::text), 'p' || (g % 5000), 'whatsapp', repeat('x', 400), :at, 0, 'pending'"
-            " FROM generate_series(1, :n) g"), {"at": NOW, "n": BACKLOG}))
+        await _inbox_backlog(db)
         inbox = Inbox(db)
         handled = 0
         while handled < BACKLOG // 2:  # half the backlog handled, 64 at a time
