@@ -134,7 +134,7 @@ class Database:
     async def swept(self) -> None:
         """Wait for a vacuum under way (tests, and before closing)."""
         if self._sweeper is not None:
-            await self._sweeper.close()
+            await self._sweeper.wait()
 
     async def upgrade(self) -> None:
         """Bring the schema to the newest Alembic revision (idempotent)."""

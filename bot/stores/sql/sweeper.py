@@ -32,14 +32,13 @@ QUEUE_TABLES = frozenset({"inbox", "outbox"})
 class QueueSweeper:
     """Counts churned rows per queue table; vacuums a table, one at a time, when due."""
 
-    __slots__ = ("_after", "_churned", "_engine", "_running", "vacuums")
+    __slots__ = ("_after", "_churned", "_engine", "_running")
 
     def __init__(self, engine: AsyncEngine, *, after: int = VACUUM_AFTER) -> None:
         self._engine = engine
         self._after = after
         self._churned: dict[str, int] = {}
         self._running: dict[str, asyncio.Task[None]] = {}
-        self.vacuums = 0
 
     def churned(self, table: str, rows: int) -> None:
         """``rows`` of ``table`` were deleted or updated (each left a dead version)."""
@@ -59,11 +58,10 @@ class QueueSweeper:
             async with self._engine.connect() as conn:
                 conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
                 await conn.exec_driver_sql(f"VACUUM (ANALYZE) {table}")
-            self.vacuums += 1
         except Exception as exc:  # noqa: BLE001 - the next churn tries again
             log.warning("vacuum of %s failed: %s", table, type(exc).__name__)
 
-    async def close(self) -> None:
-        """Wait for a vacuum under way."""
+    async def wait(self) -> None:
+        """Until the vacuums under way are done."""
         if self._running:
             await asyncio.gather(*self._running.values(), return_exceptions=True)
