@@ -52,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     keys = sub.add_parser("keys", help="make keys for production settings")
     ksub = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
     ksub.add_parser("new", help="print a new pseudonym key and sealing key")
+    ksub.add_parser("reseal", help="after a key rotation: seal every stored address again with the first key")
     return p
 
 
@@ -96,6 +97,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "nlu":
         return asyncio.run(commands.nlu_parse(sys.stdin, sys.stdout, args.backend))
     if args.command == "keys":
+        if args.keys_command == "reseal":
+            return asyncio.run(commands.reseal_keys(sys.stdout))
         return commands.new_keys(sys.stdout)
     from bot.digest import cli as digest_cli
     from bot.groups import cli as groups_cli

@@ -16,7 +16,7 @@ from bot.accesslog import PathOnlyAccessLogger
 from bot.config import load_settings
 from bot.errors import ConfigError, DialogueError
 
-__all__ = ["anonymise", "chat", "new_keys", "nlu_parse", "screen", "serve", "simulate", "validate"]
+__all__ = ["anonymise", "chat", "new_keys", "nlu_parse", "reseal_keys", "screen", "serve", "simulate", "validate"]
 
 log = logging.getLogger("praatmee")
 
@@ -231,4 +231,32 @@ def new_keys(out: TextIO) -> int:
 
     print(f"PRAATMEE_PSEUDONYM_KEY={secrets.token_urlsafe(48)}", file=out)
     print(f"PRAATMEE_SEALING_KEYS={AddressSealer.new_key().decode()}", file=out)
+    return 0
+
+
+async def reseal_keys(out: TextIO) -> int:
+    """Seal every stored address (and queued message) again under the first sealing key.
+
+    Exit 1 when some value opens with none of the configured keys: then an old key is
+    still needed (or was lost), and the operator must not remove any key yet.
+    """
+    from bot.keys import load_sealer
+    from bot.stores.sql import Database
+    from bot.stores.sql.resealing import reseal_all
+
+    settings = load_settings()
+    sealer = load_sealer(settings)
+    db = await Database.open(settings.resolved_database_url)
+    try:
+        counts = await reseal_all(db, sealer)
+    finally:
+        await db.close()
+    for c in counts:
+        print(f"{c.table}: {c.resealed} resealed, {c.current} already under the first key, "
+              f"{c.unopenable} could not be opened", file=out)
+    if any(c.unopenable for c in counts):
+        print("Some values open with none of the keys in PRAATMEE_SEALING_KEYS: "
+              "keep every old key in the list until they are gone.", file=out)
+        return 1
+    print("Done: the keys after the first can now be removed from PRAATMEE_SEALING_KEYS.", file=out)
     return 0

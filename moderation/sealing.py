@@ -79,6 +79,16 @@ class AddressSealer:
         except (InvalidTag, InvalidToken, ValueError) as exc:
             raise SealError("sealed value cannot be opened with the configured keys") from exc
 
+    def is_current(self, sealed: str) -> bool:
+        """Sealed as :meth:`seal` seals now: AES-GCM under the first key (else reseal it)."""
+        if not sealed.startswith(_PREFIX):
+            return False
+        text = sealed[len(_PREFIX):len(_PREFIX) + 8]
+        try:
+            return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))[:_KEY_ID_BYTES] == self._seal_id
+        except (binascii.Error, ValueError):
+            return False
+
     def reseal(self, sealed: str) -> str:
         """The same value sealed under the first key (after a rotation)."""
         return self.seal(self.open(sealed))
