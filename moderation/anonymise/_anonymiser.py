@@ -6,14 +6,13 @@ import re
 
 from moderation.anonymise import _locations, _patterns, _people
 from moderation.anonymise._lexicon import Lexicon, load_lexicon
-from moderation.anonymise._tokens import tokenize
+from moderation.anonymise._tokens import FILLER, tokenize
 from moderation.types import PLACEHOLDERS, Redaction, Span
 
 __all__ = ["Anonymiser", "apply_spans"]
 
 #: Placeholders already in a text are skipped, so anonymising twice changes nothing more.
 _PLACEHOLDER_TEXTS = tuple(PLACEHOLDERS.values())
-_FILLER = "\u2060"  # word joiner: neither a word character nor whitespace to regexes
 _DIGIT = re.compile(r"\d")
 
 
@@ -80,7 +79,7 @@ class Anonymiser:
         blocked = _placeholder_ranges(text)
         # Placeholders become neutral filler of the same length: offsets stay, cues do not cross them.
         for start, end in blocked:
-            text = text[:start] + _FILLER * (end - start) + text[end:]
+            text = text[:start] + FILLER * (end - start) + text[end:]
         tokens = tokenize(text)
         patterns = _patterns.find_patterns(text, tokens)
         structured = [

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 
 from moderation.anonymise._lexicon import Lexicon
-from moderation.anonymise._tokens import Token
+from moderation.anonymise._tokens import FILLER, Token
 from moderation.types import Span
 
 __all__ = ["ages", "people"]
@@ -328,7 +328,7 @@ def _cue_before(tokens: list[Token], i: int, text: str) -> str | None:
     if prev in _TITLES:
         return "title"
     between = text[tokens[i - 1].end : tokens[i].start]
-    if any(c in between for c in ".!?\n"):
+    if any(c in between for c in ".!?\n" + FILLER):  # a sentence or a placeholder between
         return None
     if prev in _KIN or (prev == "heet" and i >= 2 and tokens[i - 2].low in _KIN):
         return "kin"

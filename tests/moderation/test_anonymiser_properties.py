@@ -4,7 +4,7 @@ and a second pass changes nothing (placeholders are not detected again)."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from stdnum import iban as iban_lib
 from stdnum.nl import bsn as bsn_lib
@@ -207,6 +207,9 @@ def test_offsets_slice_the_original(text: str) -> None:
 
 @_SETTINGS
 @given(_SENTENCE, st.integers(0, 12), st.one_of(phones(), bsns(), ibans(), _ADDRESS), _SEPARATORS)
+# Found by this test: the placeholder's filler let "ben" reach across it as the cue
+# "(ik) ben <name>", and the second "ben" became [NAAM] on the second pass.
+@example(words=["ben", "ben"], index=1, value="NL85ABNA0000000000", sep=" ")
 def test_anonymising_twice_changes_nothing_more(
     words: list[str], index: int, value: str, sep: str
 ) -> None:
@@ -214,6 +217,7 @@ def test_anonymising_twice_changes_nothing_more(
     assert _ANON.anonymise(once).text == once
 
 
-@pytest.mark.parametrize("text", ["ik ben [NAAM] uit [PLAATS]", "[TELEFOON] [E-MAIL] [BSN] [IBAN]"])
+@pytest.mark.parametrize("text", ["ik ben [NAAM] uit [PLAATS]", "[TELEFOON] [E-MAIL] [BSN] [IBAN]",
+                                  "ben [IBAN] ben"])
 def test_placeholders_are_never_detected(text: str) -> None:
     assert _ANON.find(text) == ()
