@@ -126,14 +126,17 @@ async def test_the_inbox_is_vacuumed_as_a_backlog_is_worked_off(postgres_url: st
             # Vacuums run beside the work; waiting for each keeps this test about when the
             # store asks for one, not about how fast a loaded machine runs them.
             await db.swept()
-        vacuums, dead = await db.run(lambda conn: conn.execute(text(
-            "SELECT vacuum_count + autovacuum_count, n_dead_tup FROM pg_stat_user_tables"
-            " WHERE relname = 'inbox'")).one())
+        # A vacuum reports itself when it ends; n_dead_tup is no measure here: backends
+        # flush their counts at most once a second, so it lags (19,287 read back once,
+        # after vacuums that had left almost none).
+        vacuums = await db.run(lambda conn: conn.execute(text(
+            "SELECT vacuum_count + autovacuum_count FROM pg_stat_user_tables"
+            " WHERE relname = 'inbox'")).scalar_one())
         # Two dead versions per handled row, 20,000 in all: swept as they came, in several
-        # rounds (one at a time), and no more than a round or two's worth left over.
+        # rounds (one at a time). This server's autovacuum is off (elsewhere it may come
+        # once a minute), so without the sweeper this reads 0.
         assert VACUUM_AFTER <= 2_500
         assert vacuums >= 4
-        assert dead <= 5_000
         assert await inbox.counts() == {"pending": BACKLOG - handled, "dead": 0}
     finally:
         await db.close()
