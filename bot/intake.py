@@ -55,19 +55,29 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def encode_inbound(message: InboundMessage) -> str:
-    data: dict[str, Any] = {
+def _as_data(message: InboundMessage) -> dict[str, Any]:
+    return {
         "channel": message.channel, "user": message.channel_user_id, "id": message.message_id,
         "at": message.received_at.isoformat(), "kind": str(message.kind), "text": message.text,
         "choices": list(message.choice_ids), "start": message.start_payload,
         "address": message.address, "lang": message.language_hint, "reply_to": message.reply_to,
         "municipality": message.municipality,
     }
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def encode_inbound(message: InboundMessage) -> str:
+    return _dumps(_as_data(message))
 
 
 def decode_inbound(raw: str) -> InboundMessage:
-    data = json.loads(raw)
+    return _from_data(json.loads(raw))
+
+
+def _dumps(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _from_data(data: dict[str, Any]) -> InboundMessage:
     return InboundMessage(
         channel=data["channel"], channel_user_id=data["user"], message_id=data["id"],
         received_at=datetime.fromisoformat(data["at"]), kind=InboundKind(data["kind"]),
@@ -113,22 +123,28 @@ class Intake:
         return []
 
     async def accept_all(self, messages: Sequence[InboundMessage]) -> None:
-        """One webhook's messages, kept with one write, in their order (so each person's
-        messages are handled in the order they came)."""
+        """One webhook's messages, sealed together and kept with one write, in their order
+        (so each person's messages are handled in the order they came). Pseudonyms and
+        the seal of each message follow when the envelope is unpacked, after the answer."""
         if not messages:
             return
-        items = [
-            InboxItem(
+        sealed = self._sealer.seal(_dumps([_as_data(m) for m in messages]))
+        await self._inbox.keep(sealed, len(messages), self._clock())
+        self._count_accepted(len(messages))
+        self._wake.set()
+
+    def _open_envelope(self, sealed: str) -> list[InboxItem]:
+        """An envelope's messages as inbox items: each keyed, pseudonymised, sealed alone."""
+        items = []
+        for data in json.loads(self._sealer.open(sealed)):
+            m = _from_data(data)
+            items.append(InboxItem(
                 idempotency_key=hashlib.sha256(f"{m.channel}\x00{m.message_id}".encode()).hexdigest(),
                 pseudonym=self._pseudo.pseudonym(m.channel, m.channel_user_id),
                 channel=m.channel,
                 sealed=self._sealer.seal(encode_inbound(m)),
-            )
-            for m in messages
-        ]
-        await self._inbox.keep(items, self._clock())
-        self._count_accepted(len(items))
-        self._wake.set()
+            ))
+        return items
 
     def _count_accepted(self, count: int) -> None:
         now = asyncio.get_running_loop().time()
@@ -160,15 +176,20 @@ class Intake:
                     await asyncio.wait_for(self._wake.wait(), idle)
 
     async def drain_once(self) -> int:
-        """Claim and handle one batch; how many messages were taken out.
+        """Unpack, claim and handle one batch; how many messages were taken out (0: nothing
+        to do).
 
         The claim holds at most one message per person (a newer one waits until the older
         is handled), so the batch's messages can all be handled side by side.
         """
         busy = self.busy()
-        rows = await self._inbox.claim(self._clock(), 1 if busy else BATCH, LEASE)
+        want = 1 if busy else BATCH
+        unpacked = await self._inbox.unpack(self._open_envelope, want)
+        if unpacked.dead:
+            log.error("inbox: %d webhook envelope(s) could not be opened; kept as dead", unpacked.dead)
+        rows = await self._inbox.claim(self._clock(), want, LEASE)
         if not rows:
-            return 0
+            return unpacked.envelopes  # repeats only: go on with the next envelopes
         limit = asyncio.Semaphore(AT_ONCE)
 
         async def one(row: InboxRow) -> bool:

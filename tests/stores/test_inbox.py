@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from bot.channels.base import DeliveryStatus
 from bot.intake import Intake, decode_inbound, encode_inbound
@@ -13,7 +16,7 @@ from bot.messages import InboundKind, InboundMessage, OutboundMessage
 from bot.stores.sql import Database, Inbox, InboxItem
 from moderation.pseudonyms import Pseudonymiser
 from moderation.sealing import AddressSealer
-from tests.support.tables import rows
+from tests.support.tables import all_rows, rows
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=60)
@@ -96,9 +99,11 @@ async def test_handling_that_fails_is_retried_in_order_and_nothing_raw_is_at_res
     for n, text in enumerate(["hoi", "bel me 06-12345678", "klaar"]):
         await intake.accept(_message("NL.1349120865530274", n, text))
     await intake.accept(_message("NL.9988776655443322", 0, "hallo"))
-    stored = str(await rows(db, Inbox.table()))
-    for raw in ("06-12345678", "NL.1349120865530274", "31612345678", "hallo"):
-        assert raw not in stored, raw
+    for when in ("in envelopes", "unpacked"):
+        stored = str(await all_rows(db))
+        for raw in ("06-12345678", "NL.1349120865530274", "31612345678", "hallo"):
+            assert raw not in stored, (when, raw)
+        await intake._inbox.unpack(intake._open_envelope, 10)
     await intake.drain()
     # Anne's first message failed: bo went ahead, anne's others wait behind her first.
     assert [m.text for m in runtime.handled] == ["hallo"]
@@ -117,19 +122,20 @@ async def test_a_restarted_process_handles_what_the_old_one_accepted(db: Databas
 
 
 class _CountingInbox(Inbox):
-    """The real inbox, counting its writes; ``fail`` makes the next write fail."""
+    """The real inbox, counting the writes of webhooks (envelopes per write, and the
+    messages in each); ``fail`` makes the next write fail."""
 
     def __init__(self, db: Database) -> None:
         super().__init__(db)
-        self.puts: list[int] = []
+        self.puts: list[list[int]] = []
         self.fail = False
 
-    async def put(self, items: Sequence[InboxItem], at: datetime) -> int:
-        self.puts.append(len(items))
+    async def _append(self, rows: list[dict[str, object]]) -> None:
+        self.puts.append([int(r["messages"]) for r in rows])  # type: ignore[call-overload]
         if self.fail:
             self.fail = False
             raise ConnectionError("database away")
-        return await super().put(items, at)
+        await super()._append(rows)
 
 
 async def test_a_burst_of_webhooks_is_kept_and_each_learns_its_own_fate(db: Database) -> None:
@@ -139,7 +145,7 @@ async def test_a_burst_of_webhooks_is_kept_and_each_learns_its_own_fate(db: Data
     together = db.dialect == "postgresql"  # a statement is a round trip there
     burst = [_message(f"person{i}", 0, "hoi") for i in range(50)]
     await asyncio.gather(*(intake.accept(m) for m in burst))
-    assert inbox.puts == ([50] if together else [1] * 50)
+    assert inbox.puts == ([[1] * 50] if together else [[1]] * 50)
     assert (await inbox.counts())["pending"] == 50  # every message is in
     # A write that fails fails the webhooks whose messages it held (Meta redelivers them);
     # none is answered as accepted while its message is not stored.
@@ -151,7 +157,14 @@ async def test_a_burst_of_webhooks_is_kept_and_each_learns_its_own_fate(db: Data
     assert len(failed) == (5 if together else 1)
     assert (await inbox.counts())["pending"] == 50 + 5 - len(failed)
     await asyncio.gather(*(intake.accept(_message(f"late{i}", 0, "hoi")) for i in range(5)))  # redelivered
-    assert (await inbox.counts())["pending"] == 55
+    # Repeats wait in their envelopes until unpacked; then each message is there once.
+    assert (await inbox.counts())["pending"] == 50 + 5 - len(failed) + 5
+    runtime = FlakyRuntime()
+    await Intake(inbox, runtime, Pseudonymiser(b"k" * 32), AddressSealer([base64.urlsafe_b64encode(b"s" * 32)]),
+                 clock=lambda: T0).drain()
+    assert len(runtime.handled) == 55
+    assert len({m.message_id for m in runtime.handled}) == 55
+    assert await inbox.counts() == {"pending": 0, "dead": 0}
 
 
 async def test_during_a_burst_webhook_answers_come_first_and_handling_catches_up_after(db: Database) -> None:
@@ -176,9 +189,56 @@ async def test_one_webhooks_messages_are_kept_with_one_write_in_the_order_meta_s
     batch = [_message("anne", 0, "eerste"), _message("bo", 0, "hoi"), _message("anne", 1, "tweede"),
              _message("anne", 2, "derde")]
     await intake.accept_all(batch)
-    assert inbox.puts == [4]
-    await intake.accept_all(batch)  # Meta redelivered the whole webhook: nothing new
-    assert (await inbox.counts())["pending"] == 4
+    assert inbox.puts == [[4]]  # one envelope of four messages, one write
+    await intake.accept_all(batch)  # Meta redelivered the whole webhook: nothing new once unpacked
     await intake.drain()
+    assert len(runtime.handled) == 4
     assert [m.text for m in runtime.handled if m.channel_user_id == "anne"] == ["eerste", "tweede", "derde"]
     assert sorted(m.text for m in runtime.handled) == ["derde", "eerste", "hoi", "tweede"]
+
+
+async def test_envelopes_are_unpacked_oldest_first_and_only_as_many_as_needed(db: Database) -> None:
+    runtime = FlakyRuntime()
+    intake = _intake(db, runtime, [T0])
+    for e in range(3):  # three webhooks of ten messages; anne writes in each
+        await intake.accept_all([_message("anne", e, f"anne {e}")] + [_message(f"p{e}.{i}", 0, "hoi") for i in range(9)])
+    first = await intake._inbox.unpack(intake._open_envelope, 1)
+    assert (first.envelopes, first.messages, first.dead) == (1, 10, 0)
+    assert await intake._inbox.counts() == {"pending": 30, "dead": 0}
+    unpacked = sorted(await rows(db, Inbox.table()), key=lambda r: r["id"])
+    assert len(unpacked) == 10  # the first webhook's, in its order
+    assert unpacked[0]["idempotency_key"] == hashlib.sha256(b"whatsapp\x00wamid.anne.0").hexdigest()
+    await intake.drain()
+    assert [m.text for m in runtime.handled if m.channel_user_id == "anne"] == ["anne 0", "anne 1", "anne 2"]
+    assert len(runtime.handled) == 30
+
+
+async def test_an_envelope_that_cannot_be_opened_is_kept_as_dead_and_blocks_nobody(
+        db: Database, caplog: pytest.LogCaptureFixture) -> None:
+    runtime = FlakyRuntime()
+    intake = _intake(db, runtime, [T0])
+    await intake.accept(_message("anne", 0, "eerste"))
+    other_key = AddressSealer([AddressSealer.new_key()])  # e.g. a key removed too early
+    await Inbox(db).keep(other_key.seal('[{"text": "bel 0612345678"}]'), 3, T0)
+    await intake.accept(_message("anne", 1, "tweede"))
+    await intake.drain()
+    assert [m.text for m in runtime.handled] == ["eerste", "tweede"]
+    assert await Inbox(db).counts() == {"pending": 0, "dead": 3}
+    assert "could not be opened" in caplog.text and "0612345678" not in caplog.text
+
+
+async def test_two_processes_unpack_and_handle_one_persons_messages_in_order(postgres_url: str) -> None:
+    """PostgreSQL serves several processes: one unpacks at a time, and order holds."""
+    runtime = FlakyRuntime()
+    dbs = [await Database.open(postgres_url), await Database.open(postgres_url)]
+    try:
+        first, second = (_intake(d, runtime, [T0]) for d in dbs)
+        for n in range(40):
+            await first.accept_all([_message("anne", n, f"anne {n}"), _message(f"p{n}", 0, "hoi")])
+        await asyncio.gather(first.drain(), second.drain(), first.drain(), second.drain())
+        assert await first._inbox.counts() == {"pending": 0, "dead": 0}
+    finally:
+        for d in dbs:
+            await d.close()
+    assert [m.text for m in runtime.handled if m.channel_user_id == "anne"] == [f"anne {n}" for n in range(40)]
+    assert len(runtime.handled) == 80

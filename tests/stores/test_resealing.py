@@ -15,7 +15,7 @@ from bot.stores.sql import Database, Inbox, InboxItem
 from bot.stores.sql.addresses import AddressBook
 from bot.stores.sql.outbox import Outbox, OutboxItem
 from bot.stores.sql.resealing import reseal_all
-from bot.stores.sql.tables import addresses, inbox, outbox
+from bot.stores.sql.tables import addresses, inbox, inbox_envelopes, outbox
 from moderation.sealing import AddressSealer
 from tests.support.tables import rows
 
@@ -36,13 +36,14 @@ async def _fill(db: Database) -> None:
                               for i in range(3)], T0)
     await Inbox(db).put([InboxItem(idempotency_key=f"i{i}", pseudonym=f"p{i}", channel="whatsapp",
                                    sealed=old.seal(f'{{"text": "bericht {i}"}}')) for i in range(2)], T0)
+    await Inbox(db).keep(old.seal('[{"text": "nog in de envelop"}]'), 1, T0)
 
 
 async def test_every_sealed_value_moves_to_the_first_key_and_the_old_key_can_go(db: Database) -> None:
     await _fill(db)
     counts = await reseal_all(db, AddressSealer([NEW, OLD]), batch=2)  # several pages per table
     assert [(c.table, c.resealed, c.current, c.unopenable) for c in counts] == [
-        ("addresses", 8, 0, 1), ("outbox", 3, 0, 0), ("inbox", 2, 0, 0)]
+        ("addresses", 8, 0, 1), ("outbox", 3, 0, 0), ("inbox", 2, 0, 0), ("inbox_envelopes", 1, 0, 0)]
     only_new = AddressSealer([NEW])
     book = {r["pseudonym"]: r["address_enc"] for r in await rows(db, addresses)}
     assert {p: only_new.open(v) for p, v in book.items() if p != "lost"} == {
@@ -52,8 +53,9 @@ async def test_every_sealed_value_moves_to_the_first_key_and_the_old_key_can_go(
         f"3161234567{i}" for i in range(3)]
     assert sorted(only_new.open(r["sealed"]) for r in await rows(db, inbox)) == [
         '{"text": "bericht 0"}', '{"text": "bericht 1"}']
+    assert [only_new.open(r["sealed"]) for r in await rows(db, inbox_envelopes)] == ['[{"text": "nog in de envelop"}]']
     again = await reseal_all(db, AddressSealer([NEW, OLD]))
-    assert [(c.resealed, c.current) for c in again] == [(0, 8), (0, 3), (0, 2)]
+    assert [(c.resealed, c.current) for c in again] == [(0, 8), (0, 3), (0, 2), (0, 1)]
 
 
 def _reseal_cli(tmp_path: Path, keys: list[bytes]) -> subprocess.CompletedProcess[str]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import Column, Connection, Table, and_, bindparam, select, update
 
 from bot.stores.sql.database import Database
-from bot.stores.sql.tables import addresses, inbox, outbox
+from bot.stores.sql.tables import addresses, inbox, inbox_envelopes, outbox
 from moderation.sealing import AddressSealer, SealError
 
 __all__ = ["SEALED_COLUMNS", "ResealCount", "reseal_all"]
@@ -25,6 +25,7 @@ SEALED_COLUMNS: tuple[tuple[Table, Column, Column], ...] = (
     (addresses, addresses.c.pseudonym, addresses.c.address_enc),
     (outbox, outbox.c.id, outbox.c.address_enc),
     (inbox, inbox.c.id, inbox.c.sealed),
+    (inbox_envelopes, inbox_envelopes.c.id, inbox_envelopes.c.sealed),
 )
 
 

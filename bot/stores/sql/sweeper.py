@@ -1,6 +1,6 @@
 """PostgreSQL: the queue tables are vacuumed as fast as they churn, by Praatmee itself.
 
-The inbox and the outbox are queues. In a burst, thousands of rows a minute come and
+The inbox (and its envelopes) and the outbox are queues. In a burst, thousands of rows a minute come and
 go, and every claim and every delete leaves a dead row version behind. Until a
 VACUUM removes them, each claim walks them again from the front of the queue (measured:
 73,000 dead versions after a burst of 25,000 webhook messages; every claim then read
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 #: this many dead versions.
 VACUUM_AFTER = 2_000
 #: The tables this may vacuum (their names go into the statement).
-QUEUE_TABLES = frozenset({"inbox", "outbox"})
+QUEUE_TABLES = frozenset({"inbox", "inbox_envelopes", "outbox"})
 
 
 class QueueSweeper:

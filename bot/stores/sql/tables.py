@@ -306,5 +306,21 @@ inbox = Table(
     Column("last_error", String(200), nullable=True),
 )
 
+# --- inbox envelopes (revision 0006) -----------------------------------------------------------
+# One webhook's messages, sealed together in one row: the webhook's answer waits for one
+# small append, not for a row (and two index entries) per message. The intake unpacks
+# them into the inbox, oldest first, before it claims messages to handle.
+inbox_envelopes = Table(
+    "inbox_envelopes",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("sealed", Text, nullable=False),
+    #: How many messages it holds (for /healthz without opening it).
+    Column("messages", Integer, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    #: pending, or dead when it cannot be opened (kept for an operator, never dropped).
+    Column("status", String(8), nullable=False, default="pending"),
+)
+
 # Peer groups, coaches and flash polls (revision 0003) live in their own module.
 from bot.stores.sql import tables_groups as tables_groups  # noqa: E402,F401
