@@ -15,6 +15,14 @@ had had a transaction of its own.
 The slow part of WAL, the checkpoint (copying the log back into the database file, with
 a disk sync), never runs inside a commit: automatic checkpoints are off on this
 connection, and a thread with a connection of its own checkpoints beside it.
+
+SQLite starts the log over from its beginning only when a write finds it wholly copied
+back. Under steady load that never happens by itself: every commit lands while the
+thread is still copying the ones before. (Measured: a 4.6 GB log after twenty minutes
+of a webhook burst's handling, and handling at half speed.) So once the log holds
+:data:`WAL_RESTART_PAGES`, the writer holds its next commit back, without blocking the
+loop, while the last few pages are copied; that commit then starts the log over, and
+the file is cut back to :data:`WAL_FILE_LIMIT`.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -36,27 +45,42 @@ log = logging.getLogger(__name__)
 
 #: Seconds between checkpoints while jobs are committed.
 CHECKPOINT_EVERY = 1.0
+#: Pages in the log (4 KiB each) from which the writer lets it start over (about 32 MiB).
+WAL_RESTART_PAGES = 8192
+#: Bytes the log file is cut back to when it starts over.
+WAL_FILE_LIMIT = 8 * 1024 * 1024
+#: How long the writer holds its commits back for the log to be copied in completely
+#: (another process reading an old snapshot can prevent it: then the log may grow to
+#: twice its length before the writer tries again).
+FOLD_PATIENCE = 0.5
 
 
 class SqliteWriter:
     """Runs jobs on one connection, all jobs of one round of the event loop per transaction."""
 
-    __slots__ = ("_checkpointer", "_committed", "_conn", "_engine", "_name", "_pending", "_stop")
+    __slots__ = ("_checkpointer", "_committed", "_conn", "_engine", "_fold_due", "_fold_from",
+                 "_folding", "_name", "_pending", "_restart_pages", "_stop")
 
-    def __init__(self, engine: Engine, name: str) -> None:
+    def __init__(self, engine: Engine, name: str, *, restart_pages: int = WAL_RESTART_PAGES) -> None:
         self._engine = engine
         self._name = name
+        self._restart_pages = restart_pages
         self._conn: Connection | None = None
         self._pending: list[Job] = []
         self._checkpointer: threading.Thread | None = None
         self._committed = threading.Event()
         self._stop = threading.Event()
+        #: Set by the checkpoint thread: the log is long, let it start over.
+        self._fold_due = threading.Event()
+        self._fold_from = restart_pages  # doubled after a fold that could not finish
+        self._folding: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Open the connection (and the checkpoint thread for a WAL file)."""
         conn = self._engine.connect()
         try:
             _sqlite3(conn).execute("PRAGMA wal_autocheckpoint=0")
+            _sqlite3(conn).execute(f"PRAGMA journal_size_limit={WAL_FILE_LIMIT}")
             wal = _is_wal(conn)
             conn.commit()
         except BaseException:
@@ -85,6 +109,8 @@ class SqliteWriter:
 
     async def close(self) -> None:
         """Commit what was handed over, stop checkpointing, fold the log in and close."""
+        if self._folding is not None:
+            await self._folding
         conn, self._conn = self._conn, None
         if conn is None:
             return
@@ -100,6 +126,11 @@ class SqliteWriter:
     # --- one round ---------------------------------------------------------------------------
 
     def _commit_round(self, conn: Connection | None = None) -> None:
+        if conn is None and self._fold_due.is_set() and self._conn is not None:
+            # Held back (jobs keep joining) until the log is copied in; see the module doc.
+            if self._folding is None:
+                self._folding = asyncio.get_running_loop().create_task(self._fold_then_commit())
+            return
         conn = conn or self._conn
         batch, self._pending = self._pending, []
         if conn is None:
@@ -119,6 +150,35 @@ class SqliteWriter:
                 return [(False, exc)]
         return [self._run_batch(conn, [job])[0] for job in batch]
 
+    async def _fold_then_commit(self) -> None:
+        folded = False
+        try:
+            folded = await asyncio.to_thread(self._fold_log)
+            if not folded:
+                log.warning("%s: the log could not be copied in completely (a reader in another "
+                            "process?); it grows on for now", self._name)
+        except Exception as exc:  # noqa: BLE001 - commits go on; the next fold tries again
+            log.warning("%s: folding the log failed: %s", self._name, type(exc).__name__)
+        finally:
+            self._fold_from = self._restart_pages if folded else 2 * self._fold_from
+            self._fold_due.clear()
+            self._folding = None
+            if self._pending:
+                self._commit_round()
+
+    def _fold_log(self) -> bool:
+        """Copy the whole log into the file while no commit comes (True: it is all there)."""
+        conn = self._engine.connect()
+        try:
+            deadline = time.monotonic() + FOLD_PATIENCE
+            while True:
+                _busy, pages, copied = _checkpoint(conn)
+                if copied >= pages >= 0 or time.monotonic() > deadline:
+                    return copied >= pages >= 0
+                time.sleep(0.005)  # the checkpoint thread is copying: it is nearly done
+        finally:
+            conn.close()
+
     # --- the checkpoint thread ---------------------------------------------------------------
 
     def _checkpoints(self) -> None:
@@ -131,11 +191,19 @@ class SqliteWriter:
                     break
                 self._committed.clear()
                 try:
-                    _sqlite3(conn).execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    _busy, pages, _copied = _checkpoint(conn)
+                    if pages >= self._fold_from:
+                        self._fold_due.set()
                 except Exception as exc:  # noqa: BLE001 - the next one tries again
                     log.warning("%s: checkpoint failed: %s", self._name, type(exc).__name__)
         finally:
             conn.close()
+
+
+def _checkpoint(conn: Connection) -> tuple[int, int, int]:
+    """A passive checkpoint: (busy, pages in the log, pages copied into the file)."""
+    busy, pages, copied = _sqlite3(conn).execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    return int(busy), int(pages), int(copied)
 
 
 def _sqlite3(conn: Connection) -> Any:
