@@ -200,17 +200,20 @@ async def test_one_webhooks_messages_are_kept_with_one_write_in_the_order_meta_s
 async def test_envelopes_are_unpacked_oldest_first_and_only_as_many_as_needed(db: Database) -> None:
     runtime = FlakyRuntime()
     intake = _intake(db, runtime, [T0])
-    for e in range(3):  # three webhooks of ten messages; anne writes in each
+    for e in range(4):  # four webhooks of ten messages; anne writes in each
         await intake.accept_all([_message("anne", e, f"anne {e}")] + [_message(f"p{e}.{i}", 0, "hoi") for i in range(9)])
     first = await intake._inbox.unpack(intake._open_envelope, 1)
     assert (first.envelopes, first.messages, first.dead) == (1, 10, 0)
-    assert await intake._inbox.counts() == {"pending": 30, "dead": 0}
+    assert await intake._inbox.counts() == {"pending": 40, "dead": 0}
     unpacked = sorted(await rows(db, Inbox.table()), key=lambda r: r["id"])
     assert len(unpacked) == 10  # the first webhook's, in its order
     assert unpacked[0]["idempotency_key"] == hashlib.sha256(b"whatsapp\x00wamid.anne.0").hexdigest()
+    second = await intake._inbox.unpack(intake._open_envelope, 11)  # two envelopes hold 11
+    assert (second.envelopes, second.messages, second.dead) == (2, 20, 0)
+    assert len(await rows(db, Inbox.table())) == 30
     await intake.drain()
-    assert [m.text for m in runtime.handled if m.channel_user_id == "anne"] == ["anne 0", "anne 1", "anne 2"]
-    assert len(runtime.handled) == 30
+    assert [m.text for m in runtime.handled if m.channel_user_id == "anne"] == ["anne 0", "anne 1", "anne 2", "anne 3"]
+    assert len(runtime.handled) == 40
 
 
 async def test_an_envelope_that_cannot_be_opened_is_kept_as_dead_and_blocks_nobody(

@@ -19,11 +19,13 @@ envelope gets a later row than every message of the envelopes before it.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Table, bindparam, delete, func, insert, or_, select, text, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import aliased
 
 from bot.stores.sql._dialect import insert_ignore
@@ -66,11 +68,26 @@ _SQLITE_PUT = (
 )
 _DELETE = delete(inbox).where(inbox.c.id.in_(bindparam("ids", expanding=True)))
 _SQLITE_KEEP = "INSERT INTO inbox_envelopes (sealed, messages, received_at, status) VALUES (?, ?, ?, 'pending')"
-_ENVELOPES = (
-    select(inbox_envelopes.c.id, inbox_envelopes.c.sealed, inbox_envelopes.c.received_at)
+#: The oldest waiting envelopes, as many as hold ``want`` messages (the last may hold more):
+#: after a burst of batched webhooks the unpacker reads seven envelopes of ten, not 64 to
+#: use seven. The running sum goes over ids and counts only (at most ``want`` rows, so
+#: neither database reads the whole queue for it); sealed texts are read for the chosen.
+_first = (
+    select(inbox_envelopes.c.id, inbox_envelopes.c.messages)
     .where(inbox_envelopes.c.status == "pending")
     .order_by(inbox_envelopes.c.id)
-    .limit(bindparam("n"))
+    .limit(bindparam("want"))
+    .subquery()
+)
+_counted = select(
+    _first.c.id,
+    (func.sum(_first.c.messages).over(order_by=_first.c.id) - _first.c.messages).label("before"),
+).subquery()
+_ENVELOPES = (
+    select(inbox_envelopes.c.id, inbox_envelopes.c.sealed, inbox_envelopes.c.received_at)
+    .join(_counted, _counted.c.id == inbox_envelopes.c.id)
+    .where(_counted.c.before < bindparam("want"))
+    .order_by(inbox_envelopes.c.id)
 )
 _UNPACKED = delete(inbox_envelopes).where(inbox_envelopes.c.id.in_(bindparam("ids", expanding=True)))
 _DEAD = (update(inbox_envelopes).where(inbox_envelopes.c.id.in_(bindparam("ids", expanding=True)))
@@ -151,7 +168,7 @@ class Inbox:
                     text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _UNPACK_LOCK}).scalar():
                 return Unpacked(0, 0, 0)  # another process is unpacking: claim what is there
             moved, opened, dead = 0, list[int](), list[int]()
-            for envelope_id, sealed, at in conn.execute(_ENVELOPES, {"n": max(1, want)}).all():
+            for envelope_id, sealed, at in conn.execute(_ENVELOPES, {"want": max(1, want)}).all():
                 try:
                     items = open_envelope(sealed)
                 except Exception:  # noqa: BLE001 - kept as dead, never in the way of the rest
@@ -253,8 +270,14 @@ def _put(conn: Connection, dialect: str, items: Sequence[InboxItem], at: datetim
 
 
 def _sqlite_time(conn: Connection, at: datetime) -> object:
-    received = inbox.c.received_at.type.bind_processor(conn.dialect)
+    received = _time_binder(conn.dialect)
     return received(at) if received is not None else at
+
+
+@functools.cache
+def _time_binder(dialect: Dialect) -> Callable[[object], object] | None:
+    """How the dialect stores a time (built once per engine, not per statement)."""
+    return inbox.c.received_at.type.bind_processor(dialect)
 
 
 def _sqlite_put(conn: Connection, items: Sequence[InboxItem], at: datetime) -> int:

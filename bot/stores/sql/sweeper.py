@@ -1,7 +1,7 @@
 """PostgreSQL: the queue tables are vacuumed as fast as they churn, by Praatmee itself.
 
-The inbox (and its envelopes) and the outbox are queues. In a burst, thousands of rows a minute come and
-go, and every claim and every delete leaves a dead row version behind. Until a
+The inbox (and its envelopes) and the outbox are queues. In a burst, thousands of rows a
+minute come and go, and every claim and every delete leaves a dead row version behind. Until a
 VACUUM removes them, each claim walks them again from the front of the queue (measured:
 73,000 dead versions after a burst of 25,000 webhook messages; every claim then read
 60,000 pages and took 50-100 ms, and handling fell to a third). Autovacuum visits a
