@@ -16,12 +16,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import json
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot import fastjson
 from bot.channels.base import DeliveryStatus, InboundSink
 from bot.messages import InboundKind, InboundMessage, OutboundMessage
 from bot.stores.sql.inbox import Inbox, InboxItem, InboxRow
@@ -70,11 +70,11 @@ def encode_inbound(message: InboundMessage) -> str:
 
 
 def decode_inbound(raw: str) -> InboundMessage:
-    return _from_data(json.loads(raw))
+    return _from_data(fastjson.loads(raw))
 
 
 def _dumps(data: object) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return fastjson.dumps(data)
 
 
 def _from_data(data: dict[str, Any]) -> InboundMessage:
@@ -136,7 +136,7 @@ class Intake:
     def _open_envelope(self, sealed: str) -> list[InboxItem]:
         """An envelope's messages as inbox items: each keyed, pseudonymised, sealed alone."""
         items = []
-        for data in json.loads(self._sealer.open(sealed)):
+        for data in fastjson.loads(self._sealer.open(sealed)):
             m = _from_data(data)
             items.append(InboxItem(
                 idempotency_key=hashlib.sha256(f"{m.channel}\x00{m.message_id}".encode()).hexdigest(),

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from collections.abc import Callable
 
 from aiohttp import web
 
+from bot import fastjson
 from bot.channels.base import WebhookSink
 from bot.messages import InboundMessage
 
@@ -80,7 +80,7 @@ class WebhookHandler:
         if not signature_matches(self._settings.app_secret, body, header):
             return web.Response(status=403, text="signature mismatch")
         try:
-            parsed = parse_webhook(json.loads(body), self._municipality_of)
+            parsed = parse_webhook(fastjson.loads(body), self._municipality_of)
         except ValueError as exc:  # JSONDecodeError and PayloadError
             reason = "malformed JSON" if not isinstance(exc, PayloadError) else str(exc)
             _log.warning("whatsapp webhook refused: %s", reason)
