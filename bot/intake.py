@@ -19,11 +19,16 @@ import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from bot import fastjson
 from bot.channels.base import DeliveryStatus, InboundSink
-from bot.messages import InboundKind, InboundMessage, OutboundMessage
+from bot.messages import (
+    InboundMessage,
+    InboundRecord,
+    OutboundMessage,
+    inbound_from_record,
+    inbound_record,
+)
 from bot.stores.sql.inbox import Inbox, InboxItem, InboxRow
 from moderation.pseudonyms import Pseudonymiser
 from moderation.sealing import AddressSealer
@@ -55,36 +60,12 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _as_data(message: InboundMessage) -> dict[str, Any]:
-    return {
-        "channel": message.channel, "user": message.channel_user_id, "id": message.message_id,
-        "at": message.received_at.isoformat(), "kind": str(message.kind), "text": message.text,
-        "choices": list(message.choice_ids), "start": message.start_payload,
-        "address": message.address, "lang": message.language_hint, "reply_to": message.reply_to,
-        "municipality": message.municipality,
-    }
-
-
 def encode_inbound(message: InboundMessage) -> str:
-    return _dumps(_as_data(message))
+    return fastjson.dumps(inbound_record(message))
 
 
 def decode_inbound(raw: str) -> InboundMessage:
-    return _from_data(fastjson.loads(raw))
-
-
-def _dumps(data: object) -> str:
-    return fastjson.dumps(data)
-
-
-def _from_data(data: dict[str, Any]) -> InboundMessage:
-    return InboundMessage(
-        channel=data["channel"], channel_user_id=data["user"], message_id=data["id"],
-        received_at=datetime.fromisoformat(data["at"]), kind=InboundKind(data["kind"]),
-        text=data["text"], choice_ids=tuple(data["choices"]), start_payload=data["start"],
-        address=data["address"], language_hint=data["lang"], reply_to=data["reply_to"],
-        municipality=data.get("municipality"),
-    )
+    return inbound_from_record(fastjson.loads(raw))
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -119,16 +100,16 @@ class Intake:
 
     async def accept(self, message: InboundMessage) -> Sequence[OutboundMessage]:
         """Durably in the inbox when this returns (replies follow through the outbox)."""
-        await self.accept_all((message,))
+        await self.accept_all((inbound_record(message),))
         return []
 
-    async def accept_all(self, messages: Sequence[InboundMessage]) -> None:
+    async def accept_all(self, messages: Sequence[InboundRecord]) -> None:
         """One webhook's messages, sealed together and kept with one write, in their order
         (so each person's messages are handled in the order they came). Pseudonyms and
         the seal of each message follow when the envelope is unpacked, after the answer."""
         if not messages:
             return
-        sealed = self._sealer.seal(_dumps([_as_data(m) for m in messages]))
+        sealed = self._sealer.seal(fastjson.dumps(messages))
         await self._inbox.keep(sealed, len(messages), self._clock())
         self._count_accepted(len(messages))
         self._wake.set()
@@ -136,13 +117,13 @@ class Intake:
     def _open_envelope(self, sealed: str) -> list[InboxItem]:
         """An envelope's messages as inbox items: each keyed, pseudonymised, sealed alone."""
         items = []
-        for data in fastjson.loads(self._sealer.open(sealed)):
-            m = _from_data(data)
+        for record in fastjson.loads(self._sealer.open(sealed)):
+            m = inbound_from_record(record)  # a malformed one makes the envelope dead, kept
             items.append(InboxItem(
                 idempotency_key=hashlib.sha256(f"{m.channel}\x00{m.message_id}".encode()).hexdigest(),
                 pseudonym=self._pseudo.pseudonym(m.channel, m.channel_user_id),
                 channel=m.channel,
-                sealed=self._sealer.seal(encode_inbound(m)),
+                sealed=self._sealer.seal(fastjson.dumps(record)),
             ))
         return items
 

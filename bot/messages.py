@@ -9,8 +9,9 @@ Telegram: 64-byte callback data), with a numbered-text fallback.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
+from typing import TypedDict
 
 __all__ = [
     "Choice",
@@ -18,7 +19,10 @@ __all__ = [
     "Expect",
     "InboundKind",
     "InboundMessage",
+    "InboundRecord",
     "OutboundMessage",
+    "inbound_from_record",
+    "inbound_record",
 ]
 
 
@@ -97,6 +101,51 @@ class InboundMessage:
     #: The municipality the platform address itself belongs to (a municipality's own
     #: WhatsApp number), so a newcomer is not asked where they live.
     municipality: str | None = None
+
+
+class InboundRecord(TypedDict):
+    """An :class:`InboundMessage` as plain data, the form the inbox keeps (sealed).
+
+    A platform webhook builds these directly: on the acknowledgement path a dict costs a
+    tenth of the dataclass. ``at`` is ISO 8601, or Unix seconds as the platform sent them.
+    """
+
+    channel: str
+    user: str
+    id: str
+    at: str | int | float
+    kind: str
+    text: str | None
+    choices: list[str]
+    start: str | None
+    address: str | None
+    lang: str | None
+    reply_to: str | None
+    municipality: str | None
+
+
+def inbound_record(message: InboundMessage) -> InboundRecord:
+    return {
+        "channel": message.channel, "user": message.channel_user_id, "id": message.message_id,
+        "at": message.received_at.isoformat(), "kind": str(message.kind), "text": message.text,
+        "choices": list(message.choice_ids), "start": message.start_payload,
+        "address": message.address, "lang": message.language_hint, "reply_to": message.reply_to,
+        "municipality": message.municipality,
+    }
+
+
+def inbound_from_record(record: InboundRecord) -> InboundMessage:
+    """The message again; raises KeyError, TypeError or ValueError on a malformed record."""
+    at = record["at"]
+    received_at = (datetime.fromisoformat(at) if isinstance(at, str)
+                   else datetime.fromtimestamp(at, UTC))
+    return InboundMessage(
+        channel=record["channel"], channel_user_id=record["user"], message_id=record["id"],
+        received_at=received_at, kind=InboundKind(record["kind"]), text=record["text"],
+        choice_ids=tuple(record["choices"]), start_payload=record["start"],
+        address=record["address"], language_hint=record["lang"], reply_to=record["reply_to"],
+        municipality=record.get("municipality"),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from typing import ClassVar, Protocol, Self
 from aiohttp import web
 
 from bot.errors import BadRequest
-from bot.messages import InboundMessage, OutboundMessage
+from bot.messages import InboundMessage, InboundRecord, OutboundMessage
 
 __all__ = [
     "Channel",
@@ -112,9 +112,12 @@ class InboundSink(Protocol):
 class WebhookSink(InboundSink, Protocol):
     """Where a platform that batches its webhooks (WhatsApp) hands one delivery whole."""
 
-    async def accept_all(self, messages: Sequence[InboundMessage]) -> None:
+    async def accept_all(self, messages: Sequence[InboundRecord]) -> None:
         """Keep every message durably, in this order, or raise (then none may be counted
-        as accepted: the platform redelivers them all, and repeats are recognised by id)."""
+        as accepted: the platform redelivers them all, and repeats are recognised by id).
+
+        Records, not :class:`InboundMessage`: the webhook builds them straight from the
+        payload, so the platform's answer waits for as little work as possible."""
         ...
 
 

@@ -94,9 +94,17 @@ async def test_unexpected_shape_is_400_and_nothing_processed(
     assert wa.sink.calls == 0
 
 
-async def test_one_bad_message_in_a_batch_means_none_processed(wa: WhatsAppHarness) -> None:
+@pytest.mark.parametrize("timestamp", [None, "", "1767225600.5", "-1", "٣٤٥", "99999999999999999999"])
+async def test_one_bad_message_in_a_batch_means_none_processed(
+    wa: WhatsAppHarness, timestamp: str | None
+) -> None:
+    """Checked whole before the answer: one message that could never be read (a time
+    no date holds) would otherwise spoil the envelope its neighbours are kept in."""
     broken = wp.text(ANNE, "tweede")
-    del broken["timestamp"]
+    if timestamp is None:
+        del broken["timestamp"]
+    else:
+        broken["timestamp"] = timestamp
     payload = wa.fake.inbound(UTRECHT, ANNE, wp.text(ANNE, "eerste"), broken)
     assert await wa.meta.post(payload) == 400
     assert wa.sink.calls == 0

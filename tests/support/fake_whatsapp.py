@@ -27,7 +27,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.channels.base import DeliveryStatus
 from bot.channels.whatsapp import WhatsAppChannel, WhatsAppNumber, WhatsAppSettings
-from bot.messages import InboundMessage, OutboundMessage
+from bot.messages import InboundMessage, InboundRecord, OutboundMessage, inbound_from_record
 
 from . import whatsapp_payloads as wp
 
@@ -485,9 +485,9 @@ class RecordingSink:
         self.accepted.append(message)
         return []
 
-    async def accept_all(self, messages: Sequence[InboundMessage]) -> None:
-        for message in messages:
-            await self.accept(message)
+    async def accept_all(self, messages: Sequence[InboundRecord]) -> None:
+        for record in messages:
+            await self.accept(inbound_from_record(record))
 
     async def status(self, update: DeliveryStatus) -> None:
         self.calls += 1

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from bot.channels.base import Channel, Pacing, SendReceipt, TemplateMessage, WebhookSink
 from bot.errors import BadRequest, ChannelError
-from bot.messages import InboundMessage, OutboundMessage
+from bot.messages import InboundRecord, OutboundMessage
 
 from ._client import GraphClient
 from ._render import RenderOptions, render, render_template
@@ -121,19 +121,19 @@ class WhatsAppChannel(Channel):
             raise ChannelError("WhatsApp channel used before initialize()")
         return target, number, self._client
 
-    def _mark_read_later(self, message: InboundMessage) -> None:
+    def _mark_read_later(self, message: InboundRecord) -> None:
         """Blue ticks and "typing…" after the webhook was accepted; best effort."""
-        task = asyncio.get_running_loop().create_task(self._mark_read(message))
+        task = asyncio.get_running_loop().create_task(self._mark_read(message["address"], message["id"]))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _mark_read(self, message: InboundMessage) -> None:
-        if self._client is None or message.address is None:
+    async def _mark_read(self, address: str | None, wamid: str) -> None:
+        if self._client is None or address is None:
             return
-        number = self._settings.number(Address.parse(message.address).phone_number_id)
+        number = self._settings.number(Address.parse(address).phone_number_id)
         if number is None:
             return
         try:
-            await self._client.mark_read(number, message.message_id)
+            await self._client.mark_read(number, wamid)
         except ChannelError as exc:
             _log.info("whatsapp mark-read failed: %s", type(exc).__name__)

@@ -1,7 +1,9 @@
-"""Meta webhook payloads → InboundMessage and DeliveryStatus.
+"""Meta webhook payloads → inbound records and DeliveryStatus.
 
 Pure: no I/O, so the webhook can check the whole payload before handing on
 anything. Every entry, change, message and status is read, never only ``[0]``.
+Messages come out as :class:`~bot.messages.InboundRecord` (plain data, what the
+inbox keeps): the webhook answers Meta before anything more is made of them.
 
 Identity: ``channel_user_id`` is the business-scoped user id (BSUID,
 ``messages[].from_user_id`` / ``contacts[].user_id``) when the payload has one,
@@ -22,7 +24,7 @@ from typing import Any
 
 from bot.channels.base import DeliveryState, DeliveryStatus
 from bot.errors import OutsideWindow, RetryAfter, TransientError
-from bot.messages import InboundKind, InboundMessage
+from bot.messages import InboundKind, InboundRecord
 
 from ._errors import PERMANENT_CODES, map_graph_error
 from ._render import CHOICE_PREFIX, strip_choice_id
@@ -41,6 +43,10 @@ _STATES = {
 }
 
 
+#: 9999-12-31T23:59:59Z, the last second a datetime holds.
+_LAST_SECOND = 253_402_300_799
+
+
 class PayloadError(ValueError):
     """The payload is not a WhatsApp Business Account messages webhook."""
 
@@ -49,7 +55,7 @@ class PayloadError(ValueError):
 class ParsedWebhook:
     """What one webhook POST carried, in the order Meta sent it."""
 
-    messages: tuple[InboundMessage, ...]
+    messages: tuple[InboundRecord, ...]
     statuses: tuple[DeliveryStatus, ...]
     #: System events, error-only values and changes of other fields.
     ignored: int
@@ -68,7 +74,7 @@ def parse_webhook(data: object, municipality_of: Callable[[str], str | None]) ->
     body = _mapping(data, "body")
     if body.get("object") != "whatsapp_business_account":
         raise PayloadError("object is not whatsapp_business_account")
-    messages: list[InboundMessage] = []
+    messages: list[InboundRecord] = []
     statuses: list[DeliveryStatus] = []
     unknown: set[str] = set()
     error_codes: list[int] = []
@@ -115,12 +121,12 @@ def parse_webhook(data: object, municipality_of: Callable[[str], str | None]) ->
 
 def _message(
     raw: Mapping[str, Any], number: str, contacts: list[Mapping[str, Any]], municipality: str
-) -> InboundMessage | None:
+) -> InboundRecord | None:
     wamid = _str(raw.get("id"))
     kind_name = _str(raw.get("type"))
     if not wamid or not kind_name:
         raise PayloadError("message without id or type")
-    at = _timestamp(raw.get("timestamp"))
+    at = _unix_seconds(raw.get("timestamp"))
     user = _user_key(raw, contacts)
     if kind_name == "system":
         return None  # number/user-id change notices: see the module docstring
@@ -128,7 +134,7 @@ def _message(
     reply_to = _str(context.get("id")) if isinstance(context, dict) else None
     kind = InboundKind.UNSUPPORTED
     text: str | None = None
-    choice_ids: tuple[str, ...] = ()
+    choice_ids: list[str] = []
     if kind_name == "text":
         text = _str(_mapping(raw.get("text"), "text").get("body"))
         kind = InboundKind.TEXT if text else InboundKind.UNSUPPORTED
@@ -137,7 +143,7 @@ def _message(
         reply = interactive.get(_str(interactive.get("type")) or "")
         picked = _str(reply.get("id")) if isinstance(reply, dict) else None
         if interactive.get("type") in ("button_reply", "list_reply") and picked:
-            kind, choice_ids = InboundKind.CHOICE, (strip_choice_id(picked),)
+            kind, choice_ids = InboundKind.CHOICE, [strip_choice_id(picked)]
     elif kind_name == "button":
         # A quick reply on a template. Our own payloads carry the choice prefix;
         # any other (Meta's default payload is the label, e.g. "Stop") reads as
@@ -146,23 +152,16 @@ def _message(
         payload = _str(button.get("payload"))
         label = _str(button.get("text"))
         if payload and payload.startswith(CHOICE_PREFIX):
-            kind, choice_ids = InboundKind.CHOICE, (strip_choice_id(payload),)
+            kind, choice_ids = InboundKind.CHOICE, [strip_choice_id(payload)]
         elif label or payload:
             kind, text = InboundKind.TEXT, label or payload
     elif kind_name == "request_welcome":
         kind = InboundKind.START
-    return InboundMessage(
-        channel=CHANNEL,
-        channel_user_id=user,
-        message_id=wamid,
-        received_at=at,
-        kind=kind,
-        text=text,
-        choice_ids=choice_ids,
-        address=str(Address(number, user)),
-        reply_to=reply_to,
-        municipality=municipality,
-    )
+    return {
+        "channel": CHANNEL, "user": user, "id": wamid, "at": at, "kind": kind.value,
+        "text": text, "choices": choice_ids, "start": None, "address": Address.join(number, user),
+        "lang": None, "reply_to": reply_to, "municipality": municipality,
+    }
 
 
 def _user_key(raw: Mapping[str, Any], contacts: list[Mapping[str, Any]]) -> str:
@@ -184,7 +183,7 @@ def _status(raw: Mapping[str, Any]) -> DeliveryStatus | None:
     if not wamid:
         raise PayloadError("status without id")
     state = _STATES.get(_str(raw.get("status")) or "")
-    at = _timestamp(raw.get("timestamp"))
+    at = datetime.fromtimestamp(_unix_seconds(raw.get("timestamp")), UTC)
     if state is None:
         return None
     code: int | None = None
@@ -209,9 +208,10 @@ def _status(raw: Mapping[str, Any]) -> DeliveryStatus | None:
     )
 
 
-def _timestamp(value: object) -> datetime:
-    if isinstance(value, str) and value.isdigit():
-        return datetime.fromtimestamp(int(value), UTC)
+def _unix_seconds(value: object) -> int:
+    # Checked here, whole: a record is turned into a datetime only after the answer.
+    if isinstance(value, str) and value.isascii() and value.isdigit() and int(value) <= _LAST_SECOND:
+        return int(value)
     raise PayloadError("timestamp is not a unix time string")
 
 

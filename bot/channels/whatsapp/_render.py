@@ -49,7 +49,7 @@ class RenderOptions:
 
 def strip_choice_id(raw: str) -> str:
     """The engine's choice id from a button/row id or template payload."""
-    return raw[len(CHOICE_PREFIX):] if raw.startswith(CHOICE_PREFIX) else raw
+    return raw.removeprefix(CHOICE_PREFIX)
 
 
 def render(message: OutboundMessage, options: RenderOptions) -> list[JSONObject]:

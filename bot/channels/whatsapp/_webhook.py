@@ -16,7 +16,7 @@ from aiohttp import web
 
 from bot import fastjson
 from bot.channels.base import WebhookSink
-from bot.messages import InboundMessage
+from bot.messages import InboundRecord
 
 from ._parse import ParsedWebhook, PayloadError, parse_webhook
 from ._settings import WhatsAppSettings
@@ -52,7 +52,7 @@ class WebhookHandler:
         self,
         settings: WhatsAppSettings,
         sink: WebhookSink,
-        after_accept: Callable[[InboundMessage], None] | None = None,
+        after_accept: Callable[[InboundRecord], None] | None = None,
     ) -> None:
         self._settings = settings
         self._sink = sink
