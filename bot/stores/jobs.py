@@ -16,7 +16,13 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-__all__ = ["Job", "Outcome", "run_all", "settle"]
+__all__ = ["COMMIT_GAP", "Job", "Outcome", "run_all", "settle"]
+
+#: Least time between two commits a writer starts. Under load, the jobs of several rounds
+#: of the loop share one (what a commit costs, SQLAlchemy's bookkeeping and a round trip
+#: more than the database's own work, is then paid a few hundred times a second, not
+#: once per webhook); when quiet, a job is committed in the round it came.
+COMMIT_GAP = 0.002
 
 #: (True, the job's result) or (False, the exception it raised).
 Outcome = tuple[bool, Any]

@@ -6,7 +6,9 @@ Under load that, not the work, limits the service. So, as on SQLite (see
 :mod:`bot.stores.sqlite_writer`), every job handed over while the loop runs its ready
 callbacks joins one batch, run in one transaction on one pooled connection. A few
 batches may be in flight at once; while they are, new jobs gather into the next, so
-batches grow with the load and shrink to one job when it is quiet. A job that raises
+batches grow with the load and shrink to one job when it is quiet. Batches start at
+most every :data:`~bot.stores.jobs.COMMIT_GAP`, so that under load each carries the
+jobs of several rounds. A job that raises
 rolls its batch back; every job then runs again alone, so each caller gets exactly its
 own outcome. Jobs must not catch database errors themselves: on PostgreSQL an error
 spoils the whole transaction.
@@ -22,7 +24,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.stores.jobs import Job, Outcome, run_all, settle
+from bot.stores.jobs import COMMIT_GAP, Job, Outcome, run_all, settle
 
 __all__ = ["PostgresWriter"]
 
@@ -36,15 +38,19 @@ IN_FLIGHT = 4
 class PostgresWriter:
     """Runs jobs in transactions on an async engine, all jobs of one loop round together."""
 
-    __slots__ = ("_engine", "_in_flight", "_limit", "_pending", "_scheduled", "_tasks")
+    __slots__ = ("_autocommit", "_engine", "_in_flight", "_last_dispatch", "_limit", "_pending",
+                 "_scheduled", "_tasks")
 
     def __init__(self, engine: AsyncEngine, *, in_flight: int = IN_FLIGHT) -> None:
         self._engine = engine
+        # The same pool; its connections commit every statement by itself (no BEGIN).
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._limit = in_flight
         self._in_flight = 0
         self._pending: list[Job] = []
         self._scheduled = False
         self._tasks: set[asyncio.Task[None]] = set()
+        self._last_dispatch = float("-inf")  # loop time a batch was last started
 
     async def run(self, work: Callable[[Connection], T]) -> T:
         """Run ``work(connection)`` in a transaction; its return value once committed.
@@ -55,9 +61,30 @@ class PostgresWriter:
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._pending.append(Job(work, future))
         if not self._scheduled:
-            self._scheduled = True
-            future.get_loop().call_soon(self._dispatch)
+            self._schedule()
         return await future
+
+    async def run_statement(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work``, one statement, committed by itself: one round trip, beside the
+        batches (a batch is BEGIN, its statements and COMMIT, each waiting for its turn of
+        a busy loop). For what must be durable before an answer, and needs nothing else."""
+        try:
+            async with self._autocommit.connect() as conn:
+                return await conn.run_sync(work)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+        async with self._autocommit.connect() as conn:  # the pooled one was dead: a fresh one
+            return await conn.run_sync(work)
+
+    def _schedule(self) -> None:
+        self._scheduled = True
+        loop = asyncio.get_running_loop()
+        due = self._last_dispatch + COMMIT_GAP
+        if due > loop.time():
+            loop.call_at(due, self._dispatch)
+        else:
+            loop.call_soon(self._dispatch)
 
     async def close(self) -> None:
         """Wait for the batches in flight (jobs handed over later still run)."""
@@ -72,6 +99,7 @@ class PostgresWriter:
         if self._pending and self._in_flight < self._limit:
             batch, self._pending = self._pending, []
             self._in_flight += 1
+            self._last_dispatch = asyncio.get_running_loop().time()
             task = asyncio.get_running_loop().create_task(self._commit(batch))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -84,7 +112,7 @@ class PostgresWriter:
             self._in_flight -= 1
             settle(batch, outcomes)
             if self._pending and not self._scheduled:
-                self._dispatch()
+                self._schedule()
 
     async def _run_batch(self, batch: list[Job], *, reconnected: bool = False) -> list[Outcome]:
         try:

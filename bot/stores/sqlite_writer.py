@@ -8,7 +8,8 @@ SQLite (measured: p99 reply latency 100-600 ms at half load, with the loop half 
 So the jobs run here, on the loop's thread, and together: each job is a plain function
 of a SQLAlchemy :class:`~sqlalchemy.Connection`; every job handed over while the loop
 runs its ready callbacks joins one transaction, committed at the end of that round
-(group commit). A job that raises does not spoil the others: the batch is rolled back
+(group commit), or, when the last commit was less than :data:`COMMIT_GAP` ago, when
+that much time has passed. A job that raises does not spoil the others: the batch is rolled back
 and each job runs again alone, so every caller gets exactly its own outcome, as if it
 had had a transaction of its own.
 
@@ -36,7 +37,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
 
-from bot.stores.jobs import Job, Outcome, run_all, settle
+from bot.stores.jobs import COMMIT_GAP, Job, Outcome, run_all, settle
 
 __all__ = ["SqliteWriter"]
 
@@ -59,7 +60,7 @@ class SqliteWriter:
     """Runs jobs on one connection, all jobs of one round of the event loop per transaction."""
 
     __slots__ = ("_checkpointer", "_committed", "_conn", "_engine", "_fold_due", "_fold_from",
-                 "_folding", "_name", "_pending", "_restart_pages", "_stop")
+                 "_folding", "_last_commit", "_name", "_pending", "_restart_pages", "_stop")
 
     def __init__(self, engine: Engine, name: str, *, restart_pages: int = WAL_RESTART_PAGES) -> None:
         self._engine = engine
@@ -74,6 +75,7 @@ class SqliteWriter:
         self._fold_due = threading.Event()
         self._fold_from = restart_pages  # doubled after a fold that could not finish
         self._folding: asyncio.Task[None] | None = None
+        self._last_commit = float("-inf")  # loop time of the last round
 
     async def start(self) -> None:
         """Open the connection (and the checkpoint thread for a WAL file)."""
@@ -101,9 +103,14 @@ class SqliteWriter:
         """
         if self._conn is None:
             raise RuntimeError(f"{self._name} is not running")
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
         if not self._pending:
-            future.get_loop().call_soon(self._commit_round)
+            due = self._last_commit + COMMIT_GAP
+            if due > loop.time():
+                loop.call_at(due, self._commit_round)
+            else:
+                loop.call_soon(self._commit_round)
         self._pending.append(Job(work, future))
         return await future
 
@@ -133,6 +140,9 @@ class SqliteWriter:
             return
         conn = conn or self._conn
         batch, self._pending = self._pending, []
+        if not batch:  # close() committed them already
+            return
+        self._last_commit = asyncio.get_running_loop().time()
         if conn is None:
             outcomes: list[Outcome] = [(False, RuntimeError(f"{self._name} is closed"))] * len(batch)
         else:

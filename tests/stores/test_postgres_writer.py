@@ -90,3 +90,44 @@ async def test_a_connection_the_server_closed_is_replaced_without_failing_a_job(
     assert await writer.run(_insert(2)) == 2  # one job alone: no other job to fall back on
     assert await writer.run(_stored) == [1, 2]
     await writer.close()
+
+
+async def test_a_statement_run_alone_is_durable_at_once_and_apart_from_the_batches(
+    engine: AsyncEngine,
+) -> None:
+    """The webhook's write: committed by itself (autocommit), and not sharing the fate of
+    a batch beside it."""
+    sent: list[str] = []
+    event.listen(engine.sync_engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_: sent.append(statement))
+    writer = PostgresWriter(engine)
+    failing = asyncio.ensure_future(writer.run(_insert(5, fail=True)))
+    await asyncio.sleep(0)  # its batch is under way
+    assert await writer.run_statement(_insert(6)) == 6
+    with pytest.raises(ValueError, match="job 5 failed"):
+        await failing
+    assert sent.count("INSERT INTO t (n) VALUES (6)") == 1
+    other = create_async_engine(str(engine.url.render_as_string(hide_password=False)))
+    async with other.connect() as conn:  # seen from another connection: committed
+        assert [r[0] for r in await conn.exec_driver_sql("SELECT n FROM t")] == [6]
+    await other.dispose()
+    # A statement that fails changes nothing, and says why.
+    with pytest.raises(Exception, match="duplicate key"):
+        await writer.run_statement(_insert(6))
+    await writer.close()
+
+
+async def test_a_statement_meets_a_dead_pooled_connection_and_runs_on_a_fresh_one(
+    engine: AsyncEngine, postgres_url: str
+) -> None:
+    writer = PostgresWriter(engine)
+    assert await writer.run_statement(_insert(1)) == 1
+    other = create_async_engine(postgres_url)
+    async with other.begin() as conn:
+        await conn.exec_driver_sql(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    await other.dispose()
+    assert await writer.run_statement(_insert(2)) == 2
+    assert await writer.run(_stored) == [1, 2]
+    await writer.close()

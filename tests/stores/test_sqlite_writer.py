@@ -6,9 +6,10 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection
+from sqlalchemy import Connection, event
 
 from bot.stores.sql.database import sqlite_engine
+from bot.stores.jobs import COMMIT_GAP
 from bot.stores.sqlite_writer import SqliteWriter
 
 
@@ -35,6 +36,35 @@ async def test_a_failing_job_rolls_back_only_itself(tmp_path: Path) -> None:
     await writer.close()
     with pytest.raises(RuntimeError):
         await writer.run(lambda conn: None)
+
+
+async def test_jobs_of_a_busy_moment_share_commits_and_a_quiet_one_is_committed_at_once(
+    tmp_path: Path,
+) -> None:
+    engine = sqlite_engine(f"sqlite+pysqlite:///{tmp_path / 'w.sqlite'}")
+    commits: list[object] = []
+    event.listen(engine, "commit", commits.append)
+    writer = SqliteWriter(engine, name="test-writer")
+    await writer.start()
+    await writer.run(lambda conn: conn.exec_driver_sql("CREATE TABLE t (n INTEGER)"))
+    before = len(commits)
+    # Five rounds of the loop, a job in each, as webhooks arrive one by one under load.
+    jobs = []
+    for n in range(5):
+        jobs.append(asyncio.ensure_future(writer.run(
+            lambda conn, n=n: conn.exec_driver_sql("INSERT INTO t (n) VALUES (?)", (n,)))))
+        await asyncio.sleep(0)
+    await asyncio.gather(*jobs)
+    assert len(commits) - before < 5  # not one commit per round: they shared
+    await asyncio.sleep(2 * COMMIT_GAP)
+    before = len(commits)
+    lone = asyncio.ensure_future(writer.run(lambda conn: conn.exec_driver_sql("INSERT INTO t (n) VALUES (9)")))
+    for _ in range(3):  # the job is handed over, committed, and its caller resumes
+        await asyncio.sleep(0)
+    assert lone.done() and len(commits) == before + 1  # quiet: in the round it came, no waiting
+    count = await writer.run(lambda conn: conn.exec_driver_sql("SELECT count(*) FROM t").scalar())
+    assert count == 6
+    await writer.close()
 
 
 async def test_opening_an_impossible_file_fails_at_start(tmp_path: Path) -> None:
