@@ -82,8 +82,8 @@ _SQLITE_PUT = (
 )
 _DELETE = delete(inbox).where(inbox.c.id.in_(bindparam("ids", expanding=True)))
 _SQLITE_KEEP = "INSERT INTO inbox_envelopes (sealed, messages, received_at, status) VALUES (?, ?, ?, 'pending')"
-#: A round's envelopes on PostgreSQL: one statement with three arrays, in their order. The
-#: driver's executemany sends a bind and execute per row, and cost a third of the round.
+#: Waiting envelopes on PostgreSQL: one statement with three arrays, in their order (the
+#: driver's executemany sends a bind and an execute per row).
 _POSTGRES_KEEP = text(
     "INSERT INTO inbox_envelopes (sealed, messages, received_at, status) "
     "SELECT sealed, messages, received_at, 'pending' "
@@ -157,11 +157,11 @@ class Inbox:
     async def keep(self, sealed: str, messages: int, at: datetime) -> None:
         """Keep one webhook's ``messages``, sealed together; durable when this returns.
 
-        Envelopes kept until the writer takes up their write share it: one INSERT for all
-        of them, in the order they came, in the writer's next commit, and each caller
-        shares its outcome. Under load that is many webhooks per statement (on
-        PostgreSQL a statement is a round trip and the driver's per-row protocol; on
-        SQLite the statement and its job cost more than the row); when quiet, one.
+        Envelopes kept until their write begins share it: one INSERT for all of them, in
+        the order they came, and each caller shares its outcome. Under load that is many
+        webhooks per statement; when quiet, one. On PostgreSQL the statement commits by
+        itself, in one round trip (:meth:`Database.run_statement`); on SQLite it joins the
+        writer's next commit, where the statement and its job cost more than the row.
         """
         gathering = self._gathering
         if gathering is None or gathering.written.done():  # done: it failed before it began
