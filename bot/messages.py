@@ -107,7 +107,7 @@ class InboundRecord(TypedDict):
     """An :class:`InboundMessage` as plain data, the form the inbox keeps (sealed).
 
     A platform webhook builds these directly: on the acknowledgement path a dict costs a
-    tenth of the dataclass. ``at`` is ISO 8601, or Unix seconds as the platform sent them.
+    seventh of the frozen dataclass (0.3 against 2.2 µs). ``at`` is ISO 8601, or Unix seconds as the platform sent them.
     """
 
     channel: str
