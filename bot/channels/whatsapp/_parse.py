@@ -210,8 +210,9 @@ def _status(raw: Mapping[str, Any]) -> DeliveryStatus | None:
 
 def _unix_seconds(value: object) -> int:
     # Checked here, whole: a record is turned into a datetime only after the answer.
-    if isinstance(value, str) and value.isascii() and value.isdigit() and int(value) <= _LAST_SECOND:
-        return int(value)
+    seconds = int(value) if isinstance(value, str) and value.isascii() and value.isdigit() else -1
+    if 0 <= seconds <= _LAST_SECOND:
+        return seconds
     raise PayloadError("timestamp is not a unix time string")
 
 
