@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-__all__ = ["COMMIT_GAP", "Job", "Outcome", "run_all", "settle"]
+__all__ = ["COMMIT_GAP", "Job", "Outcome", "call_after_gap", "run_all", "settle"]
 
 #: Least time between two commits a writer starts. Under load, the jobs of several rounds
 #: of the loop share one (what a commit costs, SQLAlchemy's bookkeeping and a round trip
@@ -49,3 +49,14 @@ def settle(batch: Sequence[Job], outcomes: Sequence[Outcome]) -> None:
             job.future.set_result(value)
         else:
             job.future.set_exception(value)
+
+
+def call_after_gap(last: float, callback: Callable[[], object]) -> None:
+    """Run ``callback`` in the next round of the loop, or :data:`COMMIT_GAP` after ``last``
+    (loop time of the previous commit) if that is later."""
+    loop = asyncio.get_running_loop()
+    due = last + COMMIT_GAP
+    if due > loop.time():
+        loop.call_at(due, callback)
+    else:
+        loop.call_soon(callback)

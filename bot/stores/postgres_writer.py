@@ -24,7 +24,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.stores.jobs import COMMIT_GAP, Job, Outcome, run_all, settle
+from bot.stores.jobs import Job, Outcome, call_after_gap, run_all, settle
 
 __all__ = ["PostgresWriter"]
 
@@ -79,12 +79,7 @@ class PostgresWriter:
 
     def _schedule(self) -> None:
         self._scheduled = True
-        loop = asyncio.get_running_loop()
-        due = self._last_dispatch + COMMIT_GAP
-        if due > loop.time():
-            loop.call_at(due, self._dispatch)
-        else:
-            loop.call_soon(self._dispatch)
+        call_after_gap(self._last_dispatch, self._dispatch)
 
     async def close(self) -> None:
         """Wait for the batches in flight (jobs handed over later still run)."""

@@ -8,7 +8,7 @@ SQLite (measured: p99 reply latency 100-600 ms at half load, with the loop half 
 So the jobs run here, on the loop's thread, and together: each job is a plain function
 of a SQLAlchemy :class:`~sqlalchemy.Connection`; every job handed over while the loop
 runs its ready callbacks joins one transaction, committed at the end of that round
-(group commit), or, when the last commit was less than :data:`COMMIT_GAP` ago, when
+(group commit), or, when the last commit was less than :data:`~bot.stores.jobs.COMMIT_GAP` ago, when
 that much time has passed. A job that raises does not spoil the others: the batch is rolled back
 and each job runs again alone, so every caller gets exactly its own outcome, as if it
 had had a transaction of its own.
@@ -37,7 +37,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
 
-from bot.stores.jobs import COMMIT_GAP, Job, Outcome, run_all, settle
+from bot.stores.jobs import Job, Outcome, call_after_gap, run_all, settle
 
 __all__ = ["SqliteWriter"]
 
@@ -103,14 +103,9 @@ class SqliteWriter:
         """
         if self._conn is None:
             raise RuntimeError(f"{self._name} is not running")
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         if not self._pending:
-            due = self._last_commit + COMMIT_GAP
-            if due > loop.time():
-                loop.call_at(due, self._commit_round)
-            else:
-                loop.call_soon(self._commit_round)
+            call_after_gap(self._last_commit, self._commit_round)
         self._pending.append(Job(work, future))
         return await future
 
