@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection
 
 from bot.channels.base import DeliveryStatus
 from bot.intake import Intake, decode_inbound, encode_inbound
@@ -154,14 +153,15 @@ class _CountingInbox(Inbox):
         self.fail = False
         self._failing: object = None
 
-    def _write(self, gathering: Any, conn: Connection) -> None:
+    def _close(self, gathering: Any) -> list[tuple[str, int, datetime]]:
+        """Called as a write begins, on either database."""
         if gathering is not self._failing:
             self.puts.append([messages for _sealed, messages, _at in gathering.rows])
         if self.fail:  # this write fails, also when the writer tries it again alone
             self.fail, self._failing = False, gathering
         if gathering is self._failing:
             raise ConnectionError("database away")
-        super()._write(gathering, conn)
+        return super()._close(gathering)
 
 
 async def test_a_burst_of_webhooks_is_kept_and_each_learns_its_own_fate(db: Database) -> None:

@@ -9,9 +9,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Connection, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bot.stores.postgres_writer import PostgresWriter
+from bot.errors import StoreUnavailable
+from bot.stores.postgres_writer import STATEMENTS_IN_FLIGHT, PostgresWriter
+from bot.stores.sql.database import Database
 
 
 @pytest.fixture
@@ -92,28 +95,53 @@ async def test_a_connection_the_server_closed_is_replaced_without_failing_a_job(
     await writer.close()
 
 
+def _statement(n: int) -> Callable[[], tuple[str, list[Any]]]:
+    return lambda: ("INSERT INTO t (n) VALUES ($1)", [n])
+
+
 async def test_a_statement_run_alone_is_durable_at_once_and_apart_from_the_batches(
     engine: AsyncEngine,
 ) -> None:
-    """The webhook's write: committed by itself (autocommit), and not sharing the fate of
-    a batch beside it."""
-    sent: list[str] = []
-    event.listen(engine.sync_engine, "before_cursor_execute",
-                 lambda _c, _cur, statement, *_: sent.append(statement))
+    """The webhook's write: committed by itself, and not sharing the fate of a batch beside it."""
     writer = PostgresWriter(engine)
+    await writer.start()
     failing = asyncio.ensure_future(writer.run(_insert(5, fail=True)))
     await asyncio.sleep(0)  # its batch is under way
-    assert await writer.run_statement(_insert(6)) == 6
+    assert await writer.run_statement(_statement(6)) == "INSERT 0 1"
     with pytest.raises(ValueError, match="job 5 failed"):
         await failing
-    assert sent.count("INSERT INTO t (n) VALUES (6)") == 1
     other = create_async_engine(str(engine.url.render_as_string(hide_password=False)))
     async with other.connect() as conn:  # seen from another connection: committed
         assert [r[0] for r in await conn.exec_driver_sql("SELECT n FROM t")] == [6]
     await other.dispose()
     # A statement that fails changes nothing, and says why.
     with pytest.raises(Exception, match="duplicate key"):
-        await writer.run_statement(_insert(6))
+        await writer.run_statement(_statement(6))
+    assert await writer.run(_stored) == [6]
+    await writer.close()
+
+
+async def test_statements_wait_for_a_connection_and_are_built_once_they_have_one(
+    engine: AsyncEngine,
+) -> None:
+    """Only a few run at once; one that waits is built when its turn comes (so what gathers
+    for it meanwhile goes with it)."""
+    writer = PostgresWriter(engine)
+    await writer.start()
+    built: list[int] = []
+
+    def statement(n: int) -> Callable[[], tuple[str, list[Any]]]:
+        def build() -> tuple[str, list[Any]]:
+            built.append(n)
+            return "INSERT INTO t (n) SELECT $1::integer FROM pg_sleep(0.05)", [n]
+        return build
+
+    runs = [asyncio.ensure_future(writer.run_statement(statement(n))) for n in range(STATEMENTS_IN_FLIGHT + 2)]
+    await asyncio.sleep(0.02)
+    assert len(built) == STATEMENTS_IN_FLIGHT  # the rest wait for a connection, unbuilt
+    await asyncio.gather(*runs)
+    assert sorted(built) == list(range(STATEMENTS_IN_FLIGHT + 2))
+    assert await writer.run(_stored) == list(range(STATEMENTS_IN_FLIGHT + 2))
     await writer.close()
 
 
@@ -121,13 +149,25 @@ async def test_a_statement_meets_a_dead_pooled_connection_and_runs_on_a_fresh_on
     engine: AsyncEngine, postgres_url: str
 ) -> None:
     writer = PostgresWriter(engine)
-    assert await writer.run_statement(_insert(1)) == 1
+    await writer.start()
+    assert await writer.run_statement(_statement(1)) == "INSERT 0 1"
     other = create_async_engine(postgres_url)
     async with other.begin() as conn:
-        await conn.exec_driver_sql(
+        killed = (await conn.exec_driver_sql(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
     await other.dispose()
-    assert await writer.run_statement(_insert(2)) == 2
+    assert killed >= 1
+    assert await writer.run_statement(_statement(2)) == "INSERT 0 1"
     assert await writer.run(_stored) == [1, 2]
     await writer.close()
+
+
+@pytest.mark.parametrize("problem", ["nobody listens", "no such database"])
+async def test_a_database_it_cannot_open_is_reported_as_unavailable(postgres_url: str, problem: str) -> None:
+    """The statements' pool connects at open: a server away or a wrong name is a clear
+    StoreUnavailable then, not an error on the first webhook."""
+    url = make_url(postgres_url)
+    url = url.set(port=1) if problem == "nobody listens" else url.set(database="praatmee_does_not_exist")
+    with pytest.raises(StoreUnavailable, match="praatmee_does_not_exist" if problem != "nobody listens" else "database"):
+        await Database.open(url.render_as_string(hide_password=False))

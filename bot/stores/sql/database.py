@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
+import asyncpg
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Table, create_engine, event, pool
@@ -23,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.errors import ConfigError, StoreUnavailable
-from bot.stores.postgres_writer import PostgresWriter
+from bot.stores.postgres_writer import PostgresWriter, Statement
 from bot.stores.sql.sweeper import QueueSweeper
 from bot.stores.sqlite_writer import SqliteWriter
 
@@ -109,11 +110,13 @@ class Database:
                                          connect_args={"server_settings": {"jit": "off"}})
             db = cls(engine.dialect.name, PostgresWriter(engine), engine)
         try:
+            if isinstance(db._writer, PostgresWriter):
+                await db._writer.start()
             if migrate:
                 await db.upgrade()
             else:
                 await db.ping()
-        except (SQLAlchemyError, OSError) as exc:
+        except (SQLAlchemyError, OSError, asyncpg.PostgresError) as exc:
             await db.close()
             raise StoreUnavailable(f"database {parsed.render_as_string(hide_password=True)}: {exc}") from exc
         return db
@@ -127,16 +130,15 @@ class Database:
         """
         return await self._writer.run(work)
 
-    async def run_statement(self, work: Callable[[Connection], T]) -> T:
-        """Run ``work``, a single statement (atomic by itself), and commit it at once.
-
-        On PostgreSQL that is one round trip on a connection of its own, not a share of
-        the writer's next transaction: the shortest way to durable, for a webhook's answer.
-        On SQLite it is :meth:`run` (one writer; a commit there is cheap).
+    async def run_statement(self, statement: Statement) -> str:
+        """PostgreSQL: run one statement (SQL with ``$n`` and its arguments, asked for once a
+        connection is in hand) and commit it at once, in one round trip, apart from the
+        writer's transactions: the shortest way to durable, for a webhook's answer. On
+        SQLite there is one writer and a commit is cheap: use :meth:`run` there.
         """
-        if isinstance(self._writer, PostgresWriter):
-            return await self._writer.run_statement(work)
-        return await self._writer.run(work)
+        if not isinstance(self._writer, PostgresWriter):
+            raise TypeError("run_statement is for PostgreSQL; on SQLite use run()")
+        return await self._writer.run_statement(statement)
 
     def churned(self, table: Table, rows: int) -> None:
         """A queue table (inbox, outbox) had ``rows`` deleted or updated: on PostgreSQL it

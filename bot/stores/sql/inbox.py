@@ -23,14 +23,11 @@ import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
-    ARRAY,
     Connection,
-    DateTime,
-    Integer,
     Table,
-    Text,
     bindparam,
     delete,
     func,
@@ -83,16 +80,13 @@ _SQLITE_PUT = (
 _DELETE = delete(inbox).where(inbox.c.id.in_(bindparam("ids", expanding=True)))
 _SQLITE_KEEP = "INSERT INTO inbox_envelopes (sealed, messages, received_at, status) VALUES (?, ?, ?, 'pending')"
 #: Waiting envelopes on PostgreSQL: one statement with three arrays, in their order (the
-#: driver's executemany sends a bind and an execute per row).
-_POSTGRES_KEEP = text(
+#: driver's executemany sends a bind and an execute per row), run by asyncpg itself.
+_POSTGRES_KEEP = (
     "INSERT INTO inbox_envelopes (sealed, messages, received_at, status) "
     "SELECT sealed, messages, received_at, 'pending' "
-    "FROM unnest(:sealed, :messages, :received_at) WITH ORDINALITY AS kept(sealed, messages, received_at, n) "
+    "FROM unnest($1::text[], $2::integer[], $3::timestamptz[]) WITH ORDINALITY"
+    " AS kept(sealed, messages, received_at, n) "
     "ORDER BY n"
-).bindparams(
-    bindparam("sealed", type_=ARRAY(Text)),
-    bindparam("messages", type_=ARRAY(Integer)),
-    bindparam("received_at", type_=ARRAY(DateTime(timezone=True))),
 )
 #: The oldest waiting envelopes, as many as hold ``want`` messages (the last may hold more):
 #: after a burst of batched webhooks the unpacker reads seven envelopes of ten, not 64 to
@@ -130,8 +124,10 @@ class _Gathering:
 
     def __init__(self, inbox: Inbox) -> None:
         self.rows: list[tuple[str, int, datetime]] = []
-        self.written: asyncio.Task[None] = asyncio.get_running_loop().create_task(
-            inbox._db.run_statement(functools.partial(inbox._write, self)))
+        db = inbox._db
+        write = (db.run(functools.partial(inbox._sqlite_write, self)) if db.dialect == "sqlite"
+                 else db.run_statement(functools.partial(inbox._postgres_statement, self)))
+        self.written: asyncio.Task[Any] = asyncio.get_running_loop().create_task(write)
         # Its callers raise its error; if every one of them gave up, it is not reported twice.
         self.written.add_done_callback(lambda task: task.cancelled() or task.exception())
 
@@ -160,8 +156,9 @@ class Inbox:
         Envelopes kept until their write begins share it: one INSERT for all of them, in
         the order they came, and each caller shares its outcome. Under load that is many
         webhooks per statement; when quiet, one. On PostgreSQL the statement commits by
-        itself, in one round trip (:meth:`Database.run_statement`); on SQLite it joins the
-        writer's next commit, where the statement and its job cost more than the row.
+        itself, in one round trip (:meth:`Database.run_statement`), and its rows gather
+        until it has a connection; on SQLite it joins the writer's next commit, where the
+        statement and its job cost more than the row.
         """
         gathering = self._gathering
         if gathering is None or gathering.written.done():  # done: it failed before it began
@@ -169,16 +166,21 @@ class Inbox:
         gathering.rows.append((sealed, messages, at))
         await asyncio.shield(gathering.written)
 
-    def _write(self, gathering: _Gathering, conn: Connection) -> None:
-        """The shared write (a writer's job: it may run again, alone, with the same rows)."""
+    def _close(self, gathering: _Gathering) -> list[tuple[str, int, datetime]]:
+        """Its write begins: envelopes from now on gather for the next one."""
         if self._gathering is gathering:
-            self._gathering = None  # envelopes from now on gather for the next write
-        rows = gathering.rows
-        if self._db.dialect == "sqlite":
-            _sqlite_keep(conn, rows)
-        else:
-            conn.execute(_POSTGRES_KEEP, {"sealed": [r[0] for r in rows], "messages": [r[1] for r in rows],
-                                          "received_at": [r[2] for r in rows]})
+            self._gathering = None
+        return gathering.rows
+
+    def _sqlite_write(self, gathering: _Gathering, conn: Connection) -> None:
+        """The shared write (a writer's job: it may run again, alone, with the same rows)."""
+        _sqlite_keep(conn, self._close(gathering))
+
+    def _postgres_statement(self, gathering: _Gathering) -> tuple[str, Sequence[Any]]:
+        """The shared write's statement, in hand of a connection (asked again after a
+        connection that was closed: the same rows)."""
+        rows = self._close(gathering)
+        return _POSTGRES_KEEP, ([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
 
     async def unpack(self, open_envelope: Callable[[str], Sequence[InboxItem]], want: int) -> Unpacked:
         """Move the oldest envelopes' messages into the inbox until at least ``want`` moved.
