@@ -133,11 +133,15 @@ async def test_statements_wait_for_a_connection_and_are_built_once_they_have_one
     def statement(n: int) -> Callable[[], tuple[str, list[Any]]]:
         def build() -> tuple[str, list[Any]]:
             built.append(n)
-            return "INSERT INTO t (n) SELECT $1::integer FROM pg_sleep(0.05)", [n]
+            return "INSERT INTO t (n) SELECT $1::integer FROM pg_sleep(0.5)", [n]
         return build
 
     runs = [asyncio.ensure_future(writer.run_statement(statement(n))) for n in range(STATEMENTS_IN_FLIGHT + 2)]
-    await asyncio.sleep(0.02)
+    for _ in range(40):  # until the pool's connections are open and busy (a busy machine: slower)
+        if len(built) == STATEMENTS_IN_FLIGHT:
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.1)  # the first ones still sleep in the server
     assert len(built) == STATEMENTS_IN_FLIGHT  # the rest wait for a connection, unbuilt
     await asyncio.gather(*runs)
     assert sorted(built) == list(range(STATEMENTS_IN_FLIGHT + 2))

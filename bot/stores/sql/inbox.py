@@ -177,8 +177,8 @@ class Inbox:
         _sqlite_keep(conn, self._close(gathering))
 
     def _postgres_statement(self, gathering: _Gathering) -> tuple[str, Sequence[Any]]:
-        """The shared write's statement, in hand of a connection (asked again after a
-        connection that was closed: the same rows)."""
+        """The shared write's statement, asked for once a connection is in hand (and again,
+        with the same rows, after a connection that turned out to be closed)."""
         rows = self._close(gathering)
         return _POSTGRES_KEEP, ([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
 
